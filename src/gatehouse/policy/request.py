@@ -1,0 +1,133 @@
+"""The request being decided, with the context keys AWS derives for it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from gatehouse.policy.errors import RequestError
+from gatehouse.policy.principals import Principal, PrincipalKind, parse_principal
+from gatehouse.policy.wildcard import split_arn
+
+ContextInput = Mapping[str, str | list[str] | tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Request:
+    """One authorization question: may `principal` do `action` on `resource`?
+
+    `context` maps lower-cased condition keys to their values; keys that AWS
+    derives from the principal are already filled in.
+    """
+
+    principal: Principal
+    action: str
+    resource: str
+    resource_account: str | None
+    context: Mapping[str, tuple[str, ...]] = field(hash=False)
+
+    @property
+    def same_account(self) -> bool:
+        """True when the resource lives in the caller's account (or names none)."""
+        if self.resource_account is None or self.principal.account is None:
+            return True
+        return self.resource_account == self.principal.account
+
+    def value(self, key: str) -> str | None:
+        values = self.context.get(key.lower())
+        return values[0] if values else None
+
+
+def make_request(
+    *,
+    principal: Principal | str | Mapping[str, str],
+    action: str,
+    resource: str = "*",
+    resource_account: str | None = None,
+    context: ContextInput | None = None,
+    now: datetime | None = None,
+) -> Request:
+    """Build a `Request`, normalising the context and deriving principal keys."""
+    if not isinstance(principal, Principal):
+        principal = parse_principal(principal)
+    if not isinstance(action, str) or ":" not in action:
+        raise RequestError(
+            f"action must look like 'service:Action', not {action!r}",
+            location="$.request.action",
+        )
+    if not isinstance(resource, str) or not resource:
+        raise RequestError(
+            "resource must be a non-empty string", location="$.request.resource"
+        )
+
+    values = _normalise_context(context or {})
+    if resource_account is None:
+        parts = split_arn(resource)
+        if parts is not None and parts[4]:
+            resource_account = parts[4]
+    for key, value in derived_keys(principal, now=now).items():
+        values.setdefault(key, value)
+    return Request(principal, action, resource, resource_account, values)
+
+
+def _normalise_context(context: ContextInput) -> dict[str, tuple[str, ...]]:
+    if not isinstance(context, Mapping):
+        raise RequestError("context must be an object", location="$.request.context")
+    out: dict[str, tuple[str, ...]] = {}
+    for key, value in context.items():
+        where = f'$.request.context["{key}"]'
+        if isinstance(value, str):
+            out[key.lower()] = (value,)
+        elif isinstance(value, bool):
+            out[key.lower()] = ("true" if value else "false",)
+        elif isinstance(value, int | float):
+            out[key.lower()] = (str(value),)
+        elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            out[key.lower()] = tuple(value)
+        else:
+            raise RequestError(
+                "a context value is a string or a list of strings", location=where
+            )
+    return out
+
+
+def derived_keys(
+    principal: Principal, *, now: datetime | None = None
+) -> dict[str, tuple[str, ...]]:
+    """The global condition keys AWS fills in from the caller and the clock."""
+    moment = now or datetime.now(UTC)
+    keys: dict[str, tuple[str, ...]] = {
+        "aws:currenttime": (moment.strftime("%Y-%m-%dT%H:%M:%SZ"),),
+        "aws:epochtime": (str(int(moment.timestamp())),),
+    }
+    kind = principal.kind
+    if kind is PrincipalKind.SERVICE:
+        keys["aws:principalisawsservice"] = ("true",)
+        keys["aws:principalservicename"] = (principal.arn,)
+        return keys
+    keys["aws:principalisawsservice"] = ("false",)
+    if kind is PrincipalKind.ANONYMOUS:
+        keys["aws:principalaccount"] = ("anonymous",)
+        keys["aws:principaltype"] = ("Anonymous",)
+        keys["aws:userid"] = ("anonymous",)
+        return keys
+    if not principal.is_iam or principal.account is None:
+        return keys
+
+    keys["aws:principalaccount"] = (principal.account,)
+    keys["aws:principaltype"] = (
+        "AssumedRole" if kind is PrincipalKind.ROLE else kind.value,
+    )
+    principal_arn = (
+        principal.role_arn if kind is PrincipalKind.ASSUMED_ROLE else principal.arn
+    )
+    if principal_arn:
+        keys["aws:principalarn"] = (principal_arn,)
+    if kind is PrincipalKind.ROOT:
+        keys["aws:userid"] = (principal.account,)
+    elif kind is PrincipalKind.FEDERATED_USER and principal.name:
+        keys["aws:userid"] = (f"{principal.account}:{principal.name}",)
+    if kind is PrincipalKind.USER and principal.name:
+        keys["aws:username"] = (principal.name,)
+    return keys

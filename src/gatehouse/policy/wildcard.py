@@ -1,0 +1,115 @@
+"""Wildcard matching for actions, resources, principals and ARN conditions.
+
+IAM wildcards are `*` (any run of characters, including none) and `?` (exactly
+one character). Resource and ARN matching compares the six colon-separated parts
+of an ARN one by one, so a wildcard never crosses from one part into the next;
+the last part (the resource) keeps any colons it contains.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+Matcher = Callable[[str], bool]
+
+_ARN_PARTS = 6
+
+
+def has_wildcard(text: str) -> bool:
+    return "*" in text or "?" in text or LITERAL_MARK in text
+
+
+# A NUL before `*` or `?` marks a literal character, as `${*}` and `${?}` produce
+# after policy-variable substitution.
+LITERAL_MARK = "\x00"
+
+
+@lru_cache(maxsize=65536)
+def _glob_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    body: list[str] = []
+    literal_next = False
+    for ch in pattern:
+        if literal_next:
+            body.append(re.escape(ch))
+            literal_next = False
+        elif ch == LITERAL_MARK:
+            literal_next = True
+        elif ch == "*":
+            body.append(".*")
+        elif ch == "?":
+            body.append(".")
+        else:
+            body.append(re.escape(ch))
+    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+    return re.compile("".join(body), flags)
+
+
+def glob_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
+    """Match `value` against an IAM wildcard pattern."""
+    if pattern == "*":
+        return True
+    if not has_wildcard(pattern):
+        if ignore_case:
+            return pattern.casefold() == value.casefold()
+        return pattern == value
+    return _glob_regex(pattern, ignore_case).fullmatch(value) is not None
+
+
+def compile_glob(pattern: str, *, ignore_case: bool = False) -> Matcher:
+    """A reusable matcher for one pattern; cheaper than `glob_match` in loops."""
+    if pattern == "*":
+        return _always
+    if not has_wildcard(pattern):
+        if ignore_case:
+            folded = pattern.casefold()
+            return lambda value: value.casefold() == folded
+        return pattern.__eq__
+    regex = _glob_regex(pattern, ignore_case)
+    return lambda value: regex.fullmatch(value) is not None
+
+
+def _always(_value: str) -> bool:
+    return True
+
+
+def split_arn(arn: str) -> list[str] | None:
+    """The six parts of an ARN, or None when `arn` is not one."""
+    parts = arn.split(":", _ARN_PARTS - 1)
+    if len(parts) != _ARN_PARTS or parts[0] != "arn":
+        return None
+    return parts
+
+
+def arn_match(pattern: str, value: str) -> bool:
+    """Match an ARN against an ARN pattern, part by part (case-sensitive)."""
+    if pattern == "*":
+        return True
+    pattern_parts = split_arn(pattern)
+    value_parts = split_arn(value)
+    if pattern_parts is None or value_parts is None:
+        return glob_match(pattern, value)
+    return all(
+        glob_match(p, v) for p, v in zip(pattern_parts, value_parts, strict=True)
+    )
+
+
+def compile_arn(pattern: str) -> Matcher:
+    """A reusable ARN matcher for one pattern."""
+    if pattern == "*":
+        return _always
+    pattern_parts = split_arn(pattern)
+    if pattern_parts is None:
+        return compile_glob(pattern)
+    if not has_wildcard(pattern):
+        return pattern.__eq__
+    matchers = [compile_glob(p) for p in pattern_parts]
+
+    def match(value: str) -> bool:
+        value_parts = split_arn(value)
+        if value_parts is None:
+            return False
+        return all(m(v) for m, v in zip(matchers, value_parts, strict=True))
+
+    return match
