@@ -72,25 +72,53 @@ def run(case: Case) -> Decision:
     )
 
     def many(key: str, kind: PolicyKind) -> list[Any]:
-        return [parse_policy(p, kind=kind, name=f"{key}[{i}]", strict=False) for i, p in enumerate(data.get(key) or [])]
+        return [
+            parse_policy(p, kind=kind, name=f"{key}[{i}]", strict=False)
+            for i, p in enumerate(data.get(key) or [])
+        ]
 
     session = data.get("sessionPolicy")
     resource_policy = data.get("resourcePolicy")
     policies = PolicySet.of(
         identity=many("identityPolicies", PolicyKind.IDENTITY),
         resource=(
-            parse_policy(resource_policy, kind=PolicyKind.RESOURCE, name="resourcePolicy", strict=False)
+            parse_policy(
+                resource_policy,
+                kind=PolicyKind.RESOURCE,
+                name="resourcePolicy",
+                strict=False,
+            )
             if resource_policy
             else None
         ),
         boundaries=many("permissionBoundaries", PolicyKind.BOUNDARY),
-        session=[parse_policy(session, kind=PolicyKind.SESSION, name="sessionPolicy", strict=False)] if session else [],
+        session=[
+            parse_policy(
+                session, kind=PolicyKind.SESSION, name="sessionPolicy", strict=False
+            )
+        ]
+        if session
+        else [],
         scps=[
-            [parse_policy(p["policyDocument"] if "policyDocument" in p else p, kind=PolicyKind.SCP, strict=False) for p in level["policies"]]
+            [
+                parse_policy(
+                    p.get("policyDocument", p),
+                    kind=PolicyKind.SCP,
+                    strict=False,
+                )
+                for p in level["policies"]
+            ]
             for level in data.get("serviceControlPolicies") or []
         ],
         rcps=[
-            [parse_policy(p["policyDocument"] if "policyDocument" in p else p, kind=PolicyKind.RCP, strict=False) for p in level["policies"]]
+            [
+                parse_policy(
+                    p.get("policyDocument", p),
+                    kind=PolicyKind.RCP,
+                    strict=False,
+                )
+                for p in level["policies"]
+            ]
             for level in data.get("resourceControlPolicies") or []
         ],
     )

@@ -89,7 +89,11 @@ def arn_match(pattern: str, value: str) -> bool:
     pattern_parts = split_arn(pattern)
     value_parts = split_arn(value)
     if pattern_parts is None or value_parts is None:
-        return glob_match(pattern, value)
+        # A pattern that is not a whole ARN never matches an ARN part by part;
+        # two non-ARN strings (a `*` resource, say) compare as plain patterns.
+        return (
+            pattern_parts is None and value_parts is None and glob_match(pattern, value)
+        )
     return all(
         glob_match(p, v) for p, v in zip(pattern_parts, value_parts, strict=True)
     )
@@ -101,7 +105,8 @@ def compile_arn(pattern: str) -> Matcher:
         return _always
     pattern_parts = split_arn(pattern)
     if pattern_parts is None:
-        return compile_glob(pattern)
+        plain = compile_glob(pattern)
+        return lambda value: split_arn(value) is None and plain(value)
     if not has_wildcard(pattern):
         return pattern.__eq__
     matchers = [compile_glob(p) for p in pattern_parts]
