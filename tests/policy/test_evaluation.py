@@ -344,3 +344,39 @@ def test_the_explanation_names_the_unmet_condition() -> None:
         "holds": False,
     }
     assert "aws:SourceIp" in evaluation.explain()
+
+
+def test_no_policy_can_grant_changes_to_aws_reserved_resources() -> None:
+    admin = [doc(allow("*"))]
+    managed = decide(
+        principal=HOME_USER,
+        action="iam:CreatePolicyVersion",
+        resource="arn:aws:iam::aws:policy/AdministratorAccess",
+        identity=admin,
+    )
+    sso_role = decide(
+        principal=HOME_USER,
+        action="iam:UpdateAssumeRolePolicy",
+        resource="arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_1",
+        identity=admin,
+    )
+    alias = decide(
+        principal=HOME_USER,
+        action="kms:DeleteAlias",
+        resource="arn:aws:kms:us-east-1:111111111111:alias/aws/s3",
+        identity=admin,
+    )
+    reading = decide(
+        principal=HOME_USER,
+        action="iam:GetPolicy",
+        resource="arn:aws:iam::aws:policy/AdministratorAccess",
+        identity=admin,
+    )
+    assert (
+        managed.decision
+        is sso_role.decision
+        is alias.decision
+        is Decision.IMPLICIT_DENY
+    )
+    assert "AWS managed policy" in managed.reason
+    assert reading.decision is Decision.ALLOW

@@ -19,6 +19,7 @@ from gatehouse.policy.conditions import ConditionResult
 from gatehouse.policy.model import Effect, Policy
 from gatehouse.policy.principals import PrincipalKind, PrincipalMatch
 from gatehouse.policy.request import Request
+from gatehouse.policy.reserved import reserved_by_aws
 
 
 class Decision(Enum):
@@ -243,6 +244,11 @@ def evaluate(request: Request, policies: PolicySet) -> Evaluation:
         return collect.result(
             Decision.EXPLICIT_DENY, "an explicit Deny applies", denies
         )
+
+    reservation = reserved_by_aws(request.action, request.resource)
+    if reservation is not None:
+        reason = f"{request.resource} is {reservation.owner}; AWS lets no one change it"
+        return collect.result(Decision.IMPLICIT_DENY, reason)
 
     # Every SCP level (root, each OU, the account) must allow. RCPs only ever
     # deny: AWS attaches RCPFullAWSAccess to every root, OU and account once RCPs
