@@ -64,7 +64,9 @@ def make_request(
     values = _normalise_context(context or {})
     if resource_account is None:
         parts = split_arn(resource)
-        if parts is not None and parts[4]:
+        # Only a real account id counts: AWS managed policies carry `aws` there
+        # and are readable from every account.
+        if parts is not None and parts[4].isdigit() and len(parts[4]) == 12:
             resource_account = parts[4]
     for key, value in derived_keys(principal, now=now).items():
         values.setdefault(key, value)
