@@ -12,9 +12,11 @@ run: $(VENV)/.runtime
 
 test: $(VENV)/.test system-deps lint typecheck unit
 
+PY_DIRS := $(wildcard src tests benchmarks)
+
 lint: $(VENV)/.test
-	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check $(PY_DIRS)
+	$(BIN)/ruff check $(PY_DIRS)
 
 typecheck: $(VENV)/.test
 	$(BIN)/mypy
