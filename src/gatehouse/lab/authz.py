@@ -101,7 +101,7 @@ class Authorizer:
     # -- gathering the caller's policies -------------------------------------------
 
     def policies_for(self, caller: Caller) -> CallerPolicies:
-        key = (caller.access_key_id,)
+        key = (caller.access_key_id, caller.arn)
         with self._lock:
             if self._revision != self.state.revision:
                 self._cache.clear()

@@ -25,6 +25,11 @@ _ALIAS = re.compile(r"^[a-z0-9](([a-z0-9]|-(?!-))*[a-z0-9])?$")
 _INSTANCE_ID = re.compile(r"^i-[0-9a-f]{8}([0-9a-f]{9})?$")
 _TOTP_SEED = re.compile(r"^[A-Z2-7]{16,64}$")
 
+FULL_AWS_ACCESS: Mapping[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+
 # IAM: a role's maximum session duration is 3600-43200 seconds, default 3600.
 MAX_SESSION_MIN, MAX_SESSION_MAX, MAX_SESSION_DEFAULT = 3600, 43200, 3600
 
@@ -164,15 +169,22 @@ class Organization:
     account_scps: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def scp_levels(self, account: str) -> list[list[Mapping[str, Any]]]:
-        """The SCP documents at the root, the account's OU and the account."""
-        levels = [[self.policies[name] for name in self.root_scps]]
+        """The SCP documents at the root, the account's OU and the account.
+
+        AWS attaches FullAWSAccess to the root, every OU and every account when
+        SCPs are enabled; a level the world leaves unspecified keeps it.
+        """
+        levels = [self._level(self.root_scps)]
         for unit in self.units:
             if account in unit.accounts:
-                levels.append([self.policies[name] for name in unit.scps])
-        levels.append(
-            [self.policies[name] for name in self.account_scps.get(account, ())]
-        )
+                levels.append(self._level(unit.scps))
+        levels.append(self._level(self.account_scps.get(account, ())))
         return levels
+
+    def _level(self, names: tuple[str, ...]) -> list[Mapping[str, Any]]:
+        if not names:
+            return [FULL_AWS_ACCESS]
+        return [self.policies[name] for name in names]
 
 
 @dataclass(frozen=True)
