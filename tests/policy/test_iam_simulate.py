@@ -10,6 +10,7 @@ are counted by benchmarks/iam_simulate_report.py, not run here.
 from __future__ import annotations
 
 import pytest
+
 from .iam_simulate import (
     Case,
     NotModelledError,
