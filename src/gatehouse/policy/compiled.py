@@ -22,7 +22,7 @@ from gatehouse.policy.principals import (
     match_aws_value,
 )
 from gatehouse.policy.variables import Template, has_variables, parse_template, render
-from gatehouse.policy.wildcard import Matcher, arn_match, compile_arn, compile_glob
+from gatehouse.policy.wildcard import PatternSet, arn_match, compile_glob
 
 _ACTION_CACHE_LIMIT = 4096
 
@@ -35,8 +35,8 @@ class CompiledStatement:
         "conditions",
         "index",
         "policy_name",
-        "resource_matchers",
         "resource_templates",
+        "resources",
         "statement",
         "takes_principal",
     )
@@ -50,13 +50,15 @@ class CompiledStatement:
             compile_glob(a, ignore_case=True) for a in statement.actions
         )
         substitute = policy.substitutes_variables
-        self.resource_matchers: tuple[Matcher, ...] = ()
-        self.resource_templates: tuple[Template, ...] = ()
+        plain: list[str] = []
+        templates: list[Template] = []
         for resource in statement.resources or ():
             if substitute and has_variables(resource):
-                self.resource_templates += (parse_template(resource),)
+                templates.append(parse_template(resource))
             else:
-                self.resource_matchers += (compile_arn(resource),)
+                plain.append(resource)
+        self.resources = PatternSet(tuple(plain))
+        self.resource_templates = tuple(templates)
         self.conditions = tuple(
             CompiledCondition(c, substitute=substitute) for c in statement.conditions
         )
@@ -72,7 +74,7 @@ class CompiledStatement:
     def names_resource(self, resource: str, context: Context) -> bool:
         if self.statement.resources is None:
             return True
-        hit = any(m(resource) for m in self.resource_matchers)
+        hit = self.resources(resource)
         if not hit and self.resource_templates:
             hit = any(
                 _render_and_match(t, resource, context) for t in self.resource_templates

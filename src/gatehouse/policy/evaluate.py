@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from gatehouse.policy.compiled import CompiledPolicy, CompiledStatement, compile_policy
 from gatehouse.policy.conditions import ConditionResult
 from gatehouse.policy.model import Effect, Policy
-from gatehouse.policy.principals import PrincipalKind, PrincipalMatch
+from gatehouse.policy.principals import Principal, PrincipalKind, PrincipalMatch
 from gatehouse.policy.request import Request
 from gatehouse.policy.reserved import reserved_by_aws
 
@@ -37,13 +37,12 @@ class PolicyType(Enum):
     RCP = "rcp"
 
 
-@dataclass(frozen=True)
-class StatementMatch:
+class StatementMatch(NamedTuple):
     """A statement whose action, resource and principal fit the request."""
 
     policy_type: PolicyType
     policy_name: str
-    statement: CompiledStatement = field(compare=False)
+    statement: CompiledStatement
     principal_match: PrincipalMatch
     conditions_hold: bool
     level: int | None = None
@@ -162,6 +161,12 @@ class PolicySet:
     session: tuple[CompiledPolicy, ...] = ()
     scps: tuple[tuple[CompiledPolicy, ...], ...] = ()
     rcps: tuple[tuple[CompiledPolicy, ...], ...] = ()
+    _plans: dict[str, Plan] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
+    _fitted: dict[tuple[str, str, Principal, bool], Fitted] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     @classmethod
     def of(
@@ -182,6 +187,108 @@ class PolicySet:
             scps=tuple(tuple(compile_policy(p) for p in level) for level in scps),
             rcps=tuple(tuple(compile_policy(p) for p in level) for level in rcps),
         )
+
+    def plan(self, action: str) -> Plan:
+        """The statements of every policy that name `action` (lower-cased).
+
+        Built once per action and kept, so requests after the first only look
+        at statements that can apply to them.
+        """
+        cached = self._plans.get(action)
+        if cached is not None:
+            return cached
+        entries: list[PlanEntry] = []
+        for policy_type, level, policies in self._groups():
+            for policy in policies:
+                entries.extend(
+                    (policy_type, level, policy.name, statement)
+                    for statement in policy.by_action(action)
+                )
+        if len(self._plans) >= _PLAN_CACHE_LIMIT:
+            self._plans.clear()
+        plan = tuple(entries)
+        self._plans[action] = plan
+        return plan
+
+    def fitted(self, request: Request, *, has_boundary: bool) -> Fitted:
+        """The statements that fit this action, resource and caller.
+
+        Whether a statement names the resource (unless it uses policy variables)
+        and the caller depends only on the action, the resource and the caller,
+        so that is worked out once per triple; only conditions are left for each
+        request. Statements whose resources use policy variables are kept with
+        `None` and checked per request.
+        """
+        principal = request.principal
+        key = (request.action.lower(), request.resource, principal, has_boundary)
+        cached = self._fitted.get(key)
+        if cached is not None:
+            return cached
+        fitted: list[FittedEntry] = []
+        for policy_type, level, name, statement in self.plan(key[0]):
+            if policy_type is PolicyType.SCP and not principal.is_iam:
+                continue
+            if (
+                policy_type is PolicyType.RCP
+                and principal.kind is PrincipalKind.SERVICE
+            ):
+                continue
+            resource_fits: bool | None = None
+            if not statement.resource_templates:
+                if not statement.names_resource(request.resource, {}):
+                    continue
+                resource_fits = True
+            principal_match = statement.principal_match(
+                principal, has_boundary=has_boundary
+            )
+            if principal_match is PrincipalMatch.NONE:
+                continue
+            group = _group_key(policy_type, level)
+            fitted.append(
+                (
+                    group,
+                    policy_type,
+                    level,
+                    name,
+                    statement,
+                    principal_match,
+                    resource_fits,
+                )
+            )
+        if len(self._fitted) >= _FITTED_CACHE_LIMIT:
+            self._fitted.clear()
+        result = tuple(fitted)
+        self._fitted[key] = result
+        return result
+
+    def _groups(
+        self,
+    ) -> Iterable[tuple[PolicyType, int | None, tuple[CompiledPolicy, ...]]]:
+        yield PolicyType.IDENTITY, None, self.identity
+        yield PolicyType.RESOURCE, None, (self.resource,) if self.resource else ()
+        yield PolicyType.BOUNDARY, None, self.boundaries
+        yield PolicyType.SESSION, None, self.session
+        for index, level in enumerate(self.scps):
+            yield PolicyType.SCP, index, level
+        for index, level in enumerate(self.rcps):
+            yield PolicyType.RCP, index, level
+
+
+PlanEntry = tuple[PolicyType, int | None, str, CompiledStatement]
+Plan = tuple[PlanEntry, ...]
+FittedEntry = tuple[
+    str, PolicyType, int | None, str, CompiledStatement, PrincipalMatch, bool | None
+]
+Fitted = tuple[FittedEntry, ...]
+_PLAN_CACHE_LIMIT = 4096
+
+
+def _group_key(policy_type: PolicyType, level: int | None) -> str:
+    # A string key hashes once and is cached by Python; enum tuples hash slowly.
+    return policy_type.value if level is None else f"{policy_type.value}:{level}"
+
+
+_FITTED_CACHE_LIMIT = 65536
 
 
 # Actions AWS authorizes without consulting any policy. GetCallerIdentity needs
@@ -219,25 +326,20 @@ def evaluate(request: Request, policies: PolicySet) -> Evaluation:
         reason = f"{request.action} needs no permission and no policy can deny it"
         return Evaluation(Decision.ALLOW, reason, request)
 
-    has_boundary = bool(policies.boundaries)
-    collect = _Collector(request, has_boundary)
-
-    identity = collect.group(PolicyType.IDENTITY, policies.identity)
-    resource = collect.group(
-        PolicyType.RESOURCE, (policies.resource,) if policies.resource else ()
-    )
-    boundary = collect.group(PolicyType.BOUNDARY, policies.boundaries)
-    session = collect.group(PolicyType.SESSION, policies.session)
     principal = request.principal
+    collect = _Collector(request, bool(policies.boundaries))
     # SCPs govern the IAM principals of member accounts; RCPs govern every caller
     # but AWS service principals. Neither touches anyone else, not even to deny.
-    scps = policies.scps if principal.is_iam else ()
-    rcps = policies.rcps if principal.kind is not PrincipalKind.SERVICE else ()
-    scp_levels = [
-        collect.group(PolicyType.SCP, level, level=i) for i, level in enumerate(scps)
-    ]
-    for i, level in enumerate(rcps):
-        collect.group(PolicyType.RCP, level, level=i)
+    collect.walk(policies.fitted(request, has_boundary=bool(policies.boundaries)))
+    identity = collect.of(PolicyType.IDENTITY)
+    resource = collect.of(PolicyType.RESOURCE)
+    boundary = collect.of(PolicyType.BOUNDARY)
+    session = collect.of(PolicyType.SESSION)
+    scp_levels = (
+        [collect.of(PolicyType.SCP, i) for i in range(len(policies.scps))]
+        if principal.is_iam
+        else []
+    )
 
     denies = tuple(m for m in collect.applied if m.effect is Effect.DENY)
     if denies:
@@ -385,46 +487,51 @@ def _allows(matches: Sequence[StatementMatch]) -> bool:
 
 
 class _Collector:
-    """Gathers, per policy type, the statements that fit the request."""
+    """Gathers, per policy type and level, the statements that fit the request."""
 
     def __init__(self, request: Request, has_boundary: bool) -> None:
         self.request = request
         self.has_boundary = has_boundary
         self.applied: list[StatementMatch] = []
         self.considered: list[StatementMatch] = []
+        self._by_group: dict[str, list[StatementMatch]] = {}
 
-    def group(
-        self,
-        policy_type: PolicyType,
-        policies: Iterable[CompiledPolicy],
-        *,
-        level: int | None = None,
-    ) -> list[StatementMatch]:
+    def walk(self, fitted: Fitted) -> None:
         request = self.request
-        action = request.action.lower()
-        matches: list[StatementMatch] = []
-        for policy in policies:
-            for statement in policy.by_action(action):
-                if not statement.names_resource(request.resource, request.context):
-                    continue
-                principal_match = statement.principal_match(
-                    request.principal, has_boundary=self.has_boundary
-                )
-                if principal_match is PrincipalMatch.NONE:
-                    continue
-                match = StatementMatch(
-                    policy_type,
-                    policy.name,
-                    statement,
-                    principal_match,
-                    statement.conditions_hold(request.context),
-                    level,
-                )
-                matches.append(match)
-                self.considered.append(match)
-                if match.applies:
-                    self.applied.append(match)
-        return matches
+        resource, context = request.resource, request.context
+        groups = self._by_group
+        for (
+            group_key,
+            policy_type,
+            level,
+            name,
+            statement,
+            principal_match,
+            fits,
+        ) in fitted:
+            if fits is None and not statement.names_resource(resource, context):
+                continue
+            match = StatementMatch(
+                policy_type,
+                name,
+                statement,
+                principal_match,
+                statement.conditions_hold(context),
+                level,
+            )
+            group = groups.get(group_key)
+            if group is None:
+                groups[group_key] = [match]
+            else:
+                group.append(match)
+            self.considered.append(match)
+            if match.conditions_hold:
+                self.applied.append(match)
+
+    def of(
+        self, policy_type: PolicyType, level: int | None = None
+    ) -> list[StatementMatch]:
+        return self._by_group.get(_group_key(policy_type, level), [])
 
     def result(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from gatehouse.policy.errors import RequestError
 from gatehouse.policy.principals import Principal, PrincipalKind, parse_principal
@@ -49,7 +50,9 @@ def make_request(
     now: datetime | None = None,
 ) -> Request:
     """Build a `Request`, normalising the context and deriving principal keys."""
-    if not isinstance(principal, Principal):
+    if isinstance(principal, str):
+        principal = _parse_principal_text(principal)
+    elif not isinstance(principal, Principal):
         principal = parse_principal(principal)
     if not isinstance(action, str) or ":" not in action:
         raise RequestError(
@@ -68,9 +71,17 @@ def make_request(
         # and are readable from every account.
         if parts is not None and parts[4].isdigit() and len(parts[4]) == 12:
             resource_account = parts[4]
-    for key, value in derived_keys(principal, now=now).items():
+    for key, value in _principal_keys(principal).items():
         values.setdefault(key, value)
+    if "aws:currenttime" not in values or "aws:epochtime" not in values:
+        for key, value in _clock_keys(now).items():
+            values.setdefault(key, value)
     return Request(principal, action, resource, resource_account, values)
+
+
+@lru_cache(maxsize=4096)
+def _parse_principal_text(text: str) -> Principal:
+    return parse_principal(text)
 
 
 def _normalise_context(context: ContextInput) -> dict[str, tuple[str, ...]]:
@@ -78,6 +89,9 @@ def _normalise_context(context: ContextInput) -> dict[str, tuple[str, ...]]:
         raise RequestError("context must be an object", location="$.request.context")
     out: dict[str, tuple[str, ...]] = {}
     for key, value in context.items():
+        if type(value) is str:
+            out[key.lower()] = (value,)
+            continue
         where = f'$.request.context["{key}"]'
         if isinstance(value, str):
             out[key.lower()] = (value,)
@@ -98,11 +112,21 @@ def derived_keys(
     principal: Principal, *, now: datetime | None = None
 ) -> dict[str, tuple[str, ...]]:
     """The global condition keys AWS fills in from the caller and the clock."""
+    return {**_clock_keys(now), **_principal_keys(principal)}
+
+
+def _clock_keys(now: datetime | None) -> dict[str, tuple[str, ...]]:
     moment = now or datetime.now(UTC)
-    keys: dict[str, tuple[str, ...]] = {
+    return {
         "aws:currenttime": (moment.strftime("%Y-%m-%dT%H:%M:%SZ"),),
         "aws:epochtime": (str(int(moment.timestamp())),),
     }
+
+
+@lru_cache(maxsize=4096)
+def _principal_keys(principal: Principal) -> dict[str, tuple[str, ...]]:
+    # Cached per principal; callers copy the values out and never change this.
+    keys: dict[str, tuple[str, ...]] = {}
     kind = principal.kind
     if kind is PrincipalKind.SERVICE:
         keys["aws:principalisawsservice"] = ("true",)

@@ -118,3 +118,72 @@ def compile_arn(pattern: str) -> Matcher:
         return all(m(v) for m, v in zip(matchers, value_parts, strict=True))
 
     return match
+
+
+def _arn_part_regex(part: str, *, last: bool) -> str:
+    """One ARN part as a regex; only the last part may match a colon."""
+    any_run, any_one = (".*", ".") if last else ("[^:]*", "[^:]")
+    body: list[str] = []
+    literal_next = False
+    for ch in part:
+        if literal_next:
+            body.append(re.escape(ch))
+            literal_next = False
+        elif ch == LITERAL_MARK:
+            literal_next = True
+        elif ch == "*":
+            body.append(any_run)
+        elif ch == "?":
+            body.append(any_one)
+        else:
+            body.append(re.escape(ch))
+    return "".join(body)
+
+
+class PatternSet:
+    """Several ARN (or plain) patterns matched together.
+
+    Exact patterns are a set lookup; wildcard patterns are joined into one
+    regular expression, so a statement with many resources costs one match.
+    Patterns that are not whole ARNs only match values that are not ARNs either.
+    """
+
+    __slots__ = ("_exact", "_plain", "_regex", "_star")
+
+    def __init__(self, patterns: tuple[str, ...], *, arn: bool = True) -> None:
+        self._star = "*" in patterns
+        exact: set[str] = set()
+        regexes: list[str] = []
+        plain: list[Matcher] = []
+        for pattern in patterns:
+            if pattern == "*":
+                continue
+            if not has_wildcard(pattern):
+                exact.add(pattern)
+                continue
+            parts = split_arn(pattern) if arn else None
+            if parts is None:
+                plain.append(compile_glob(pattern))
+                continue
+            regexes.append(
+                ":".join(
+                    _arn_part_regex(p, last=i == _ARN_PARTS - 1)
+                    for i, p in enumerate(parts)
+                )
+            )
+        self._exact = frozenset(exact)
+        self._regex = (
+            re.compile("|".join(f"(?:{r})" for r in regexes), re.DOTALL)
+            if regexes
+            else None
+        )
+        self._plain = tuple(plain)
+
+    def __call__(self, value: str) -> bool:
+        if self._star or value in self._exact:
+            return True
+        if self._regex is not None and self._regex.fullmatch(value) is not None:
+            return True
+        if self._plain and not value.startswith("arn:"):
+            return any(m(value) for m in self._plain)
+        return False
