@@ -33,8 +33,8 @@ class Column:
 
 def bar_chart(bars: Sequence[Bar], *, title: str) -> Markup:
     """Horizontal bars of percent right, one per label."""
-    row, label_width, width = 28, 190, 560
-    plot = width - label_width - 70
+    row, label_width, width = 28, 250, 620
+    plot = width - label_width - 100
     height = row * len(bars) + 8
     summary = "; ".join(
         f"{bar.label}: {bar.percent:.0f}% of {bar.total}"
