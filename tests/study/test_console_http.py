@@ -1,0 +1,105 @@
+"""The console over plain HTTP: forms post and redirect, assets are local, bad
+input gets a clear status."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+
+@pytest.fixture
+def client(console: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=console, timeout=10) as opened:
+        yield opened
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/cards?s=t",
+        "/scenarios",
+        "/scenarios/scn.easy.vendor-role",
+        "/exam",
+        "/progress",
+    ],
+)
+def test_every_page_loads_only_local_assets(client: httpx.Client, path: str) -> None:
+    page = client.get(path)
+
+    assert page.status_code == 200
+    sources = re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="([^"]+)"', page.text)
+    assert sources and all(source.startswith("/static/") for source in sources)
+    for source in sources:
+        assert client.get(source).status_code == 200
+
+
+def test_grading_posts_and_redirects_to_the_same_session(client: httpx.Client) -> None:
+    start = client.get("/cards")
+    assert start.status_code == 303
+    session = parse_qs(urlsplit(start.headers["location"]).query)["s"][0]
+
+    graded = client.post(
+        "/cards/grade",
+        data={"s": session, "card": "card.sts.chain-cap", "grade": "right"},
+    )
+
+    assert graded.status_code == 303
+    assert graded.headers["location"] == f"/cards?s={session}"
+    page = client.get(graded.headers["location"]).text
+    assert '<strong id="score-right">1</strong>' in page
+
+
+def test_grading_an_unknown_card_is_a_400(client: httpx.Client) -> None:
+    response = client.post(
+        "/cards/grade", data={"s": "x", "card": "card.nope", "grade": "right"}
+    )
+
+    assert response.status_code == 400
+    assert "no card with id &#39;card.nope&#39;" in response.text
+
+
+def test_an_unknown_scenario_is_a_404_page(client: httpx.Client) -> None:
+    response = client.get("/scenarios/scn.nope")
+
+    assert response.status_code == 404
+    assert "no scenario with id" in response.text
+
+
+def test_a_scenario_answer_redirects_to_its_explanation(client: httpx.Client) -> None:
+    response = client.post(
+        "/scenarios/scn.easy.vendor-role?tier=easy", data={"choice": "b"}
+    )
+
+    assert response.status_code == 303
+    assert re.fullmatch(
+        r"/scenarios/scn\.easy\.vendor-role/attempts/\d+\?tier=easy",
+        response.headers["location"],
+    )
+
+
+def test_the_theme_form_sets_a_cookie_and_refuses_foreign_redirects(
+    client: httpx.Client,
+) -> None:
+    response = client.post("/theme", data={"theme": "dark", "back": "//evil.example/"})
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+    assert "gatehouse-theme=dark" in response.headers["set-cookie"]
+    assert 'data-theme="dark"' in client.get("/").text
+
+
+def test_the_progress_export_is_json(client: httpx.Client) -> None:
+    client.post(
+        "/cards/grade", data={"s": "x", "card": "card.sts.chain-cap", "grade": "wrong"}
+    )
+
+    exported = client.get("/progress/export.json")
+
+    assert exported.headers["content-type"] == "application/json"
+    assert "attachment" in exported.headers["content-disposition"]
+    assert exported.json()["reviews"][0]["grade"] == "wrong"
