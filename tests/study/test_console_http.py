@@ -103,3 +103,39 @@ def test_the_progress_export_is_json(client: httpx.Client) -> None:
     assert exported.headers["content-type"] == "application/json"
     assert "attachment" in exported.headers["content-disposition"]
     assert exported.json()["reviews"][0]["grade"] == "wrong"
+
+
+def test_the_list_can_show_only_last_wrong_or_flagged_scenarios(
+    client: httpx.Client,
+) -> None:
+    client.post("/scenarios/scn.easy.vendor-role", data={"choice": "b"})
+    client.post("/scenarios/scn.easy.chain-facts", data={"choice": ["a", "b"]})
+    client.post(
+        "/flags", data={"item": "scn.medium.chain-order", "flagged": "1", "back": "/"}
+    )
+
+    wrong = client.get("/scenarios?show=wrong").text
+    flagged = client.get("/scenarios?show=flagged").text
+    unanswered = client.get("/scenarios?show=unanswered").text
+
+    assert "/scenarios/scn.easy.vendor-role?show=wrong" in wrong
+    assert "scn.easy.chain-facts" not in wrong
+    assert "/scenarios/scn.medium.chain-order?show=flagged" in flagged
+    assert "scn.easy.vendor-role" not in flagged
+    assert "scn.medium.match-apis" in unanswered
+    assert "scn.easy.chain-facts" not in unanswered
+
+
+def test_an_exam_answer_naming_an_unknown_option_is_a_400(client: httpx.Client) -> None:
+    started = client.post("/exam", data={"questions": "10", "exam": "scs-c03"})
+    run = started.headers["location"].rsplit("/", 1)[0]
+    single = next(
+        f"{run}/{n}"
+        for n in range(4)
+        if 'type="radio"' in client.get(f"{run}/{n}").text
+    )
+
+    response = client.post(single, data={"choice": "zz", "action": "next"})
+
+    assert response.status_code == 400
+    assert "unknown option(s) [&#39;zz&#39;]" in response.text

@@ -20,7 +20,7 @@ def test_the_json_export_has_every_card_and_scenario_with_metadata(
     assert len(exported["scenarios"]) == len(fixture_content.scenarios)
     card = next(c for c in exported["cards"] if c["id"] == "card.sts.chain-cap")
     assert card["kind"] == "limit"
-    assert card["domains"] == {"scs_c02": ["iam"], "scs_c03": ["iam"]}
+    assert card["domains"] == {"scs-c02": ["iam"], "scs-c03": ["iam"]}
     assert card["origin"] == {"file": "cards/sts.yaml", "line": 2}
     scenario = next(
         s for s in exported["scenarios"] if s["id"] == "scn.easy.vendor-role"

@@ -92,7 +92,7 @@ def cards(content_dir: Path, data: Path | None, limit: int) -> None:
 
     Uses the same progress file as the web console. Example: gatehouse study cards --limit 10
     """
-    session = Study(_load(content_dir), Store.in_dir(data or data_dir()))
+    session = _study(content_dir, data)
     session_id = f"cli-{uuid.uuid4().hex[:12]}"
     due = session.due_cards(utcnow())[:limit]
     if not due:

@@ -17,7 +17,7 @@ from typing import Any
 import genanki
 
 from gatehouse import __version__
-from gatehouse.study.model import Card, Content, Scenario
+from gatehouse.study.model import Card, Content, Domains, ExamVersion, Scenario
 from gatehouse.study.scheduler import stable_int
 
 DECK_NAME = "Gatehouse::Identity boundary"
@@ -33,6 +33,8 @@ def note_guid(item_id: str) -> str:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, Domains):
+        return {exam.value: list(value.for_exam(exam)) for exam in ExamVersion}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
             field.name: _plain(getattr(value, field.name))

@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -35,6 +36,11 @@ from gatehouse.web.study_views import answer_from_form, explain, prefill, widget
 log = logging.getLogger(__name__)
 
 EXAM_SIZES = (10, 20, 40, 65)
+SHOW = {
+    "flagged": "Flagged",
+    "wrong": "Last answered wrong",
+    "unanswered": "Not answered yet",
+}
 
 
 async def _form(request: Request) -> dict[str, list[str]]:
@@ -60,6 +66,8 @@ def _filters(request: Request) -> dict[str, str]:
         kept["mechanism"] = query["mechanism"]
     if query.get("domain") in {d.code for d in EXAM_DOMAINS[DEFAULT_EXAM]}:
         kept["domain"] = query["domain"]
+    if query.get("show") in SHOW:
+        kept["show"] = query["show"]
     return kept
 
 
@@ -165,7 +173,7 @@ class StudyPages:
     async def scenario_list(self, request: Request) -> Response:
         filters = _filters(request)
         chosen = self._filtered(filters)
-        last = {a.scenario_id: a.correct for a in self.study.store.attempts()}
+        last = self._last_results()
         return self._render(
             request,
             "scenarios.html",
@@ -176,17 +184,32 @@ class StudyPages:
             tiers=[t.value for t in Tier],
             mechanisms=[m.value for m in Mechanism],
             domains=EXAM_DOMAINS[DEFAULT_EXAM],
+            shows=SHOW,
             query=_query(filters),
         )
 
+    def _last_results(self) -> dict[str, bool]:
+        """Scenario id -> whether its latest attempt was right."""
+        return {a.scenario_id: a.correct for a in self.study.store.attempts()}
+
     def _filtered(self, filters: dict[str, str]) -> list[Scenario]:
-        return self.study.scenarios(
+        chosen = self.study.scenarios(
             tier=Tier(filters["tier"]) if "tier" in filters else None,
             mechanism=Mechanism(filters["mechanism"])
             if "mechanism" in filters
             else None,
             domain=filters.get("domain"),
         )
+        show = filters.get("show")
+        if show == "flagged":
+            flagged = self.study.store.flags()
+            return [s for s in chosen if s.id in flagged]
+        if show in ("wrong", "unanswered"):
+            last = self._last_results()
+            if show == "wrong":
+                return [s for s in chosen if last.get(s.id) is False]
+            return [s for s in chosen if s.id not in last]
+        return chosen
 
     def _next_after(
         self, scenario: Scenario, filters: dict[str, str]
@@ -331,9 +354,16 @@ class StudyPages:
             answer: Answer | None = answer_from_form(scenario, fields)
         except AnswerError:
             answer = None  # an unanswered or half-answered question stays unanswered
-        saved = self.study.save_exam_answer(
-            run_id, position, answer, flagged=_one(fields, "flag") == "1", now=utcnow()
-        )
+        try:
+            saved = self.study.save_exam_answer(
+                run_id,
+                position,
+                answer,
+                flagged=_one(fields, "flag") == "1",
+                now=utcnow(),
+            )
+        except AnswerError as error:
+            raise HTTPException(400, str(error)) from error
         action = _one(fields, "action")
         count = len(self._run_or_404(run_id).items)
         if not saved or action == "finish":
@@ -416,9 +446,7 @@ class StudyPages:
 
 
 def _query(filters: dict[str, str]) -> str:
-    if not filters:
-        return ""
-    return "?" + "&".join(f"{key}={value}" for key, value in filters.items())
+    return f"?{urlencode(filters)}" if filters else ""
 
 
 def _posted_values(fields: dict[str, list[str]]) -> dict[str, str]:
