@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+
+from gatehouse.study.loader import CONTENT_DIR, load_content
+from gatehouse.study.model import Scenario
+
+from .helpers import running_console
 
 
 @pytest.fixture
@@ -139,3 +145,34 @@ def test_an_exam_answer_naming_an_unknown_option_is_a_400(client: httpx.Client) 
 
     assert response.status_code == 400
     assert "unknown option(s) [&#39;zz&#39;]" in response.text
+
+
+def _correct_form(scenario: Scenario) -> dict[str, str | list[str]]:
+    if scenario.options:
+        return {"choice": [option.id for option in scenario.correct_options]}
+    if scenario.steps:
+        return {
+            f"pos-{step.id}": str(n) for n, step in enumerate(scenario.steps, start=1)
+        }
+    return {f"match-{pair.id}": pair.id for pair in scenario.pairs}
+
+
+def test_every_bundled_scenario_marks_its_own_key_correct_in_the_console(
+    tmp_path: Path,
+) -> None:
+    scenarios = load_content(CONTENT_DIR).content.scenarios
+    assert scenarios
+
+    with (
+        running_console(tmp_path / "data", CONTENT_DIR) as url,
+        httpx.Client(base_url=url, timeout=10) as client,
+    ):
+        for scenario in scenarios:
+            question = client.get(f"/scenarios/{scenario.id}")
+            assert question.status_code == 200, scenario.id
+            answered = client.post(
+                f"/scenarios/{scenario.id}",
+                data=_correct_form(scenario),
+                follow_redirects=True,
+            )
+            assert "Correct." in answered.text, scenario.id
