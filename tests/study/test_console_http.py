@@ -147,6 +147,28 @@ def test_an_exam_answer_naming_an_unknown_option_is_a_400(client: httpx.Client) 
     assert "unknown option(s) [&#39;zz&#39;]" in response.text
 
 
+def test_an_exam_keeps_a_multiple_response_answer_with_too_few_choices(
+    client: httpx.Client,
+) -> None:
+    started = client.post("/exam", data={"questions": "10", "exam": "scs-c03"})
+    run = started.headers["location"].rsplit("/", 1)[0]
+    position = next(
+        n
+        for n in range(4)
+        if 'type="checkbox" name="choice"' in client.get(f"{run}/{n}").text
+    )
+
+    saved = client.post(f"{run}/{position}", data={"choice": "a", "action": "next"})
+    again = client.get(f"{run}/{position}").text
+
+    assert saved.status_code == 303
+    assert 'value="a" checked' in again
+    assert f'aria-label="Question {position + 1}, answered"' in again
+    result = client.get(f"{run}/result").text
+    assert "0 of 4 right" in result
+    assert result.count("· your choice") == 1  # kept, shown, and marked wrong
+
+
 def _correct_form(scenario: Scenario) -> dict[str, str | list[str]]:
     if scenario.options:
         return {"choice": [option.id for option in scenario.correct_options]}

@@ -62,14 +62,14 @@ def test_answers_round_trip_through_json() -> None:
 
 
 def test_new_cards_are_due_and_a_right_card_leaves_the_queue(study: Study) -> None:
-    assert study.due_counts(NOW).new == 5
+    assert study.queue(NOW).new == 5
 
     study.grade("card.sts.chain-cap", Grade.RIGHT, now=NOW, session="s")
 
-    assert "card.sts.chain-cap" not in [c.id for c in study.due_cards(NOW)]
+    assert "card.sts.chain-cap" not in [c.id for c in study.queue(NOW).cards]
     later = NOW + dt.timedelta(days=30)
-    assert study.due_cards(later)[0].id == "card.sts.chain-cap"
-    assert study.due_counts(later).reviews == 1
+    assert study.queue(later).cards[0].id == "card.sts.chain-cap"
+    assert study.queue(later).reviews == 1
 
 
 def test_a_wrong_scenario_answer_brings_back_the_misconception_card(
@@ -77,7 +77,7 @@ def test_a_wrong_scenario_answer_brings_back_the_misconception_card(
 ) -> None:
     study.grade("card.xacct.misc-principal-enough", Grade.RIGHT, now=NOW, session="s")
     assert "card.xacct.misc-principal-enough" not in [
-        c.id for c in study.due_cards(NOW)
+        c.id for c in study.queue(NOW).cards
     ]
 
     _, outcome = study.answer(
@@ -92,7 +92,7 @@ def test_a_wrong_scenario_answer_brings_back_the_misconception_card(
         "scenario",
     )
     soon = NOW + dt.timedelta(minutes=15)
-    assert "card.xacct.misc-principal-enough" in [c.id for c in study.due_cards(soon)]
+    assert "card.xacct.misc-principal-enough" in [c.id for c in study.queue(soon).cards]
 
 
 def test_a_right_scenario_answer_schedules_nothing(study: Study) -> None:

@@ -94,7 +94,7 @@ def cards(content_dir: Path, data: Path | None, limit: int) -> None:
     """
     session = _study(content_dir, data)
     session_id = f"cli-{uuid.uuid4().hex[:12]}"
-    due = session.due_cards(utcnow())[:limit]
+    due = session.queue(utcnow()).cards[:limit]
     if not due:
         click.echo("Nothing is due. Come back later.")
         return

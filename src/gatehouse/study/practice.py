@@ -22,6 +22,7 @@ from gatehouse.study.model import (
     Scenario,
     Tier,
 )
+from gatehouse.study.progress import percent
 from gatehouse.study.scheduler import Grade, Review
 from gatehouse.study.store import ExamRunRow, NewAttempt, Store
 
@@ -40,13 +41,19 @@ class UnknownItemError(LookupError):
 
 
 @dataclass(frozen=True)
-class DueCounts:
+class Queue:
+    """The cards due now: reviews (soonest due first), then cards never seen."""
+
+    cards: tuple[Card, ...]
     reviews: int
-    new: int
+
+    @property
+    def new(self) -> int:
+        return len(self.cards) - self.reviews
 
     @property
     def total(self) -> int:
-        return self.reviews + self.new
+        return len(self.cards)
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,7 @@ class DomainScore:
 
     @property
     def percent(self) -> float:
-        return 100.0 * self.correct / self.total if self.total else 0.0
+        return percent(self.correct, self.total)
 
 
 @dataclass(frozen=True)
@@ -106,8 +113,7 @@ class Study:
 
     # Flashcards
 
-    def due_cards(self, now: dt.datetime) -> list[Card]:
-        """Reviewed cards that are due, soonest first, then cards never seen."""
+    def queue(self, now: dt.datetime) -> Queue:
         states = self.store.card_states()
         due = sorted(
             (states[card.id][1], card.id)
@@ -115,17 +121,8 @@ class Study:
             if card.id in states and states[card.id][1] <= now
         )
         fresh = [card for card in self.content.cards if card.id not in states]
-        return [self.content.card_by_id[card_id] for _, card_id in due] + fresh
-
-    def due_counts(self, now: dt.datetime) -> DueCounts:
-        states = self.store.card_states()
-        reviews = sum(
-            1
-            for card in self.content.cards
-            if card.id in states and states[card.id][1] <= now
-        )
-        new = sum(1 for card in self.content.cards if card.id not in states)
-        return DueCounts(reviews, new)
+        reviews = [self.content.card_by_id[card_id] for _, card_id in due]
+        return Queue(tuple(reviews + fresh), len(reviews))
 
     def card(self, card_id: str) -> Card:
         found = self.content.card_by_id.get(card_id)

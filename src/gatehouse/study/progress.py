@@ -19,15 +19,21 @@ from gatehouse.study.scheduler import Grade
 from gatehouse.study.store import AttemptRow, ReviewRow
 
 
+def percent(right: int, total: int) -> float:
+    return 100.0 * right / total if total else 0.0
+
+
 @dataclass(frozen=True)
 class Tally:
+    """How many of `total` answers under one label were right."""
+
     label: str
     right: int
     total: int
 
     @property
     def percent(self) -> float:
-        return 100.0 * self.right / self.total if self.total else 0.0
+        return percent(self.right, self.total)
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,7 @@ from html import escape
 
 from markupsafe import Markup
 
-
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    right: int
-    total: int
-
-    @property
-    def percent(self) -> float:
-        return 100.0 * self.right / self.total if self.total else 0.0
+from gatehouse.study.progress import Tally
 
 
 @dataclass(frozen=True)
@@ -31,7 +22,7 @@ class Column:
     wrong: int
 
 
-def bar_chart(bars: Sequence[Bar], *, title: str) -> Markup:
+def bar_chart(bars: Sequence[Tally], *, title: str) -> Markup:
     """Horizontal bars of percent right, one per label."""
     row, label_width, width = 28, 250, 620
     plot = width - label_width - 100

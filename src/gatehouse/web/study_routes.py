@@ -27,9 +27,10 @@ from gatehouse.study.model import (
     Tier,
 )
 from gatehouse.study.practice import Study, UnknownItemError, exam_minutes
-from gatehouse.study.progress import summarise
+from gatehouse.study.progress import Tally, summarise
 from gatehouse.study.scheduler import Grade, utcnow
-from gatehouse.web.charts import Bar, Column, bar_chart, column_chart
+from gatehouse.study.store import ExamRunRow
+from gatehouse.web.charts import Column, bar_chart, column_chart
 from gatehouse.web.pages import Pages, safe_local_path, see_other
 from gatehouse.web.study_views import answer_from_form, explain, prefill, widget
 
@@ -118,7 +119,7 @@ class StudyPages:
         return self._render(
             request,
             "home.html",
-            due=self.study.due_counts(now),
+            due=self.study.queue(now),
             cards=len(content.cards),
             scenarios=len(content.scenarios),
             tiers=[(t.value, len(self.study.scenarios(tier=t))) for t in Tier],
@@ -136,11 +137,11 @@ class StudyPages:
             return see_other("/cards", s=uuid.uuid4().hex[:12])
 
         now = utcnow()
-        due = self.study.due_cards(now)
+        due = self.study.queue(now)
         shown = request.query_params.get("card", "")
         card = self.study.content.card_by_id.get(shown) if shown else None
-        if card is None and due:
-            card = due[0]
+        if card is None and due.cards:
+            card = due.cards[0]
         right, wrong = self.study.store.session_score(session)
         return self._render(
             request,
@@ -148,7 +149,7 @@ class StudyPages:
             session=session,
             card=card,
             flipped=request.query_params.get("side") == "back" and card is not None,
-            due=self.study.due_counts(now),
+            due=due,
             right=right,
             wrong=wrong,
             fact_sources=[
@@ -311,7 +312,7 @@ class StudyPages:
             domains=EXAM_DOMAINS,
         )
 
-    def _run_or_404(self, run_id: int) -> Any:
+    def _run_or_404(self, run_id: int) -> ExamRunRow:
         try:
             return self.study.exam_run(run_id)
         except UnknownItemError as error:
@@ -329,7 +330,7 @@ class StudyPages:
 
         scenario = self.study.scenario(run.items[position].scenario_id)
         if request.method == "POST":
-            return await self._save_exam_item(request, run_id, position, scenario)
+            return await self._save_exam_item(request, run, position, scenario)
 
         saved = run.items[position].answer
         answer = Answer.from_json(saved) if saved else None
@@ -347,13 +348,16 @@ class StudyPages:
         )
 
     async def _save_exam_item(
-        self, request: Request, run_id: int, position: int, scenario: Scenario
+        self, request: Request, run: ExamRunRow, position: int, scenario: Scenario
     ) -> Response:
+        run_id, count = run.id, len(run.items)
         fields = await _form(request)
         try:
-            answer: Answer | None = answer_from_form(scenario, fields)
+            # As in the real exam, a multiple-response item with too few or too many
+            # choices is kept (and marked wrong); an incomplete order or match is not.
+            answer: Answer | None = answer_from_form(scenario, fields, strict=False)
         except AnswerError:
-            answer = None  # an unanswered or half-answered question stays unanswered
+            answer = None
         try:
             saved = self.study.save_exam_answer(
                 run_id,
@@ -365,7 +369,6 @@ class StudyPages:
         except AnswerError as error:
             raise HTTPException(400, str(error)) from error
         action = _one(fields, "action")
-        count = len(self._run_or_404(run_id).items)
         if not saved or action == "finish":
             return see_other(f"/exam/{run_id}/result")
         if action.startswith("go-") and action[3:].isdigit():
@@ -381,7 +384,7 @@ class StudyPages:
         self._run_or_404(run_id)
         # Opening the result closes the run: it scores what was answered by then.
         result = self.study.finish_exam(run_id, now=utcnow())
-        bars = [Bar(d.domain.title, d.correct, d.total) for d in result.domains]
+        bars = [Tally(d.domain.title, d.correct, d.total) for d in result.domains]
         return self._render(
             request,
             "exam_result.html",
@@ -404,11 +407,6 @@ class StudyPages:
             today=today,
         )
 
-        def bars(tallies: Any, title: str) -> Any:
-            return bar_chart(
-                [Bar(t.label, t.right, t.total) for t in tallies], title=title
-            )
-
         columns = [
             Column(
                 d.date.strftime("%d %b"),
@@ -422,14 +420,17 @@ class StudyPages:
             "progress.html",
             summary=summary,
             charts={
-                "cards": bars(
-                    summary.cards_by_mechanism, "Flashcards right per mechanism"
+                "cards": bar_chart(
+                    summary.cards_by_mechanism, title="Flashcards right per mechanism"
                 ),
-                "mechanism": bars(
-                    summary.scenarios_by_mechanism, "Scenarios right per mechanism"
+                "mechanism": bar_chart(
+                    summary.scenarios_by_mechanism,
+                    title="Scenarios right per mechanism",
                 ),
-                "domain": bars(summary.by_domain, "Scenarios right per SCS-C03 domain"),
-                "tier": bars(summary.by_tier, "Scenarios right per tier"),
+                "domain": bar_chart(
+                    summary.by_domain, title="Scenarios right per SCS-C03 domain"
+                ),
+                "tier": bar_chart(summary.by_tier, title="Scenarios right per tier"),
                 "days": column_chart(columns, title="Answers per day, right and wrong"),
             },
         )

@@ -45,13 +45,19 @@ def widget(scenario: Scenario) -> Widget:
     return Widget(scenario)
 
 
-def answer_from_form(scenario: Scenario, form: Mapping[str, list[str]]) -> Answer:
-    """Read an answer from posted fields; AnswerError names what is missing."""
+def answer_from_form(
+    scenario: Scenario, form: Mapping[str, list[str]], *, strict: bool = True
+) -> Answer:
+    """Read an answer from posted fields; AnswerError names what is missing.
+
+    `strict` also refuses a multiple-response answer with the wrong number of choices.
+    """
     if scenario.type in (QuestionType.SINGLE, QuestionType.MULTIPLE):
         choices = frozenset(form.get("choice", []))
         if not choices:
             raise AnswerError("Choose an answer first.")
-        if scenario.type is QuestionType.MULTIPLE and len(choices) != scenario.select:
+        wrong_count = len(choices) != scenario.select
+        if strict and scenario.type is QuestionType.MULTIPLE and wrong_count:
             raise AnswerError(f"Choose exactly {scenario.select} answers.")
         return Answer(choices=choices)
 
