@@ -156,3 +156,19 @@ def test_a_file_with_an_unknown_top_level_key_is_reported(content_copy: Path) ->
     problems = load_content(content_copy).problems
 
     assert [(p.file, p.rule) for p in problems] == [("extra.yaml", "schema")]
+
+
+def test_a_file_that_is_not_utf8_is_reported_and_others_still_load(
+    content_copy: Path,
+) -> None:
+    (content_copy / "cards" / "latin1.yaml").write_bytes(
+        "cards: [caf\xe9]\n".encode("latin-1")
+    )
+
+    result = load_content(content_copy)
+
+    assert [(p.file, p.rule) for p in result.problems] == [
+        ("cards/latin1.yaml", "yaml")
+    ]
+    assert "cannot read the file" in result.problems[0].message
+    assert len(result.content.cards) == 5

@@ -414,7 +414,11 @@ _BUILDERS: dict[str, Callable[[_Fields], object]] = {
 
 
 def _parse_file(path: Path, name: str) -> tuple[Any, list[Problem]]:
-    loader = _Loader(path.read_text(encoding="utf-8"))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return None, [Problem(name, 0, "yaml", f"cannot read the file: {error}")]
+    loader = _Loader(text)
     loader.duplicate_keys = []
     try:
         document = loader.get_single_data()
