@@ -8,6 +8,7 @@ import click
 
 from gatehouse import __version__
 from gatehouse.policy.cli import policy
+from gatehouse.study.cli import study
 from gatehouse.web.cli import serve
 
 
@@ -24,6 +25,7 @@ def cli(verbose: int) -> None:
 
 cli.add_command(policy)
 cli.add_command(serve)
+cli.add_command(study)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Study: flashcards and scenario questions as data, FSRS scheduling, progress in SQLite."""
