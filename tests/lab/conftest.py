@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -9,10 +10,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from xml.etree import ElementTree
+
 import boto3
 import botocore.config
+import botocore.credentials
+import httpx
 import pytest
 import uvicorn
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 
 from gatehouse.lab.identity import Credential, InMemoryCredentials, Principal, PrincipalKind
 from gatehouse.lab.server import LabApp
@@ -70,9 +77,9 @@ class Lab:
         )
 
 
-@pytest.fixture(scope="session")
-def lab() -> Iterator[Lab]:
-    app = LabApp(credentials=InMemoryCredentials([ALICE_KEY, SESSION_KEY, EXPIRED_KEY]))
+@contextlib.contextmanager
+def running(app: LabApp) -> Iterator[Lab]:
+    """Serve `app` with uvicorn on a free loopback port until the block ends."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -84,7 +91,50 @@ def lab() -> Iterator[Lab]:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the lab server did not start within 10 s")
         time.sleep(0.01)
-    yield Lab(url=f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+    try:
+        yield Lab(url=f"http://127.0.0.1:{port}")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+CREDENTIALS = InMemoryCredentials([ALICE_KEY, SESSION_KEY, EXPIRED_KEY])
+
+
+@pytest.fixture(scope="session")
+def lab() -> Iterator[Lab]:
+    with running(LabApp(credentials=CREDENTIALS)) as served:
+        yield served
+
+
+def signed_post(
+    lab: Lab,
+    service: str,
+    body: bytes | str,
+    *,
+    credential: Credential = ALICE_KEY,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    """A raw POST signed by botocore's own SigV4 signer, for bodies boto3 won't send."""
+    request = AWSRequest(
+        method="POST",
+        url=lab.url + "/",
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8", **(headers or {})},
+    )
+    keys = botocore.credentials.Credentials(
+        credential.access_key_id, credential.secret_access_key, credential.session_token
+    )
+    SigV4Auth(keys, service, REGION).add_auth(request)
+    prepared = request.prepare()
+    return httpx.post(prepared.url, content=prepared.body, headers=dict(prepared.headers), timeout=10)
+
+
+def error_of(response: httpx.Response) -> dict[str, str]:
+    """Code, message and type from a query-protocol XML error body."""
+    root = ElementTree.fromstring(response.content)
+    namespace = root.tag.partition("}")[0] + "}" if root.tag.startswith("{") else ""
+    error = root.find(f"{namespace}Error")
+    assert error is not None, response.text
+    return {child.tag.removeprefix(namespace): child.text or "" for child in error}
