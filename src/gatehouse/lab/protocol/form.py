@@ -102,6 +102,8 @@ class _Reader:
             entry = entries.children[index]
             key_node = entry.children.get(key_name)
             value_node = entry.children.get(value_name)
+            if value_node is None and shape.value.type_name == "structure":
+                value_node = _Node()  # a structure with nothing set sends no keys
             if key_node is None or key_node.value is None or value_node is None:
                 raise errors.INVALID_PARAMETER_VALUE.error(
                     value="",
