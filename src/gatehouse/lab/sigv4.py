@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote_plus
 
 from gatehouse.lab.errors import AuthProblem
 from gatehouse.lab.identity import Credential, CredentialLookup
@@ -324,8 +324,10 @@ def _canonical_path(path: str) -> str:
 
 
 def _canonical_query(query: str, *, drop_signature: bool) -> str:
+    # '+' in a query string is a space, as HTML forms and Python's urlencode
+    # write it; botocore signs the space as %20.
     pairs = [
-        (quote(unquote(name), safe="-_.~"), quote(unquote(value), safe="-_.~"))
+        (quote(unquote_plus(name), safe="-_.~"), quote(unquote_plus(value), safe="-_.~"))
         for name, value in _raw_pairs(query)
         if not (drop_signature and name == "X-Amz-Signature")
     ]
@@ -356,4 +358,4 @@ def _raw_pairs(query: str) -> list[tuple[str, str]]:
 
 
 def _query_pairs(query: str) -> list[tuple[str, str]]:
-    return [(unquote(name), unquote(value)) for name, value in _raw_pairs(query)]
+    return [(unquote_plus(name), unquote_plus(value)) for name, value in _raw_pairs(query)]

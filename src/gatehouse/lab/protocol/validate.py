@@ -107,8 +107,36 @@ def _number(limit: Any) -> str:
     return str(int(limit)) if float(limit).is_integer() else str(limit)
 
 
+# AWS's patterns are Java regexes: there \w, \d and \s are ASCII-only while
+# \p{L} and friends are Unicode. The `regex` module reads \p{..}; the ASCII
+# classes are spelled out so that Unicode matching stays on for the rest.
+_JAVA_CLASSES = {"w": "a-zA-Z0-9_", "d": "0-9", "s": " \\t\\n\\x0B\\f\\r"}
+
+
 @functools.cache
 def _compiled(pattern: str) -> Any:
-    # AWS's patterns are Java regexes: \w, \d, \s are ASCII-only there, while
-    # \p{L} and friends are Unicode; the `regex` module reads both with ASCII set.
-    return regex.compile(pattern, regex.ASCII | regex.DOTALL)
+    return regex.compile(java_to_python(pattern), regex.DOTALL)
+
+
+def java_to_python(pattern: str) -> str:
+    out: list[str] = []
+    in_class = False
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            escaped = pattern[index + 1]
+            members = _JAVA_CLASSES.get(escaped)
+            if members is None:
+                out.append(pattern[index : index + 2])
+            else:
+                out.append(members if in_class else f"[{members}]")
+            index += 2
+            continue
+        if char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class:
+            in_class = False
+        out.append(char)
+        index += 1
+    return "".join(out)
