@@ -9,7 +9,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-
 from xml.etree import ElementTree
 
 import boto3
@@ -21,7 +20,12 @@ import uvicorn
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
-from gatehouse.lab.identity import Credential, InMemoryCredentials, Principal, PrincipalKind
+from gatehouse.lab.identity import (
+    Credential,
+    InMemoryCredentials,
+    Principal,
+    PrincipalKind,
+)
 from gatehouse.lab.server import LabApp
 
 ACCOUNT = "111122223333"
@@ -44,7 +48,9 @@ AUDITOR_SESSION = Principal(
     name="audit-1",
     created=CREATED,
 )
-ALICE_KEY = Credential("AKIAGATEHOUSEALICE01", "alice-secret-key-0000000000000000000000", ALICE)
+ALICE_KEY = Credential(
+    "AKIAGATEHOUSEALICE01", "alice-secret-key-0000000000000000000000", ALICE
+)
 SESSION_KEY = Credential(
     "ASIAGATEHOUSESESSION",
     "session-secret-key-000000000000000000000",
@@ -65,7 +71,9 @@ EXPIRED_KEY = Credential(
 class Lab:
     url: str
 
-    def client(self, service: str, credential: Credential = ALICE_KEY, **config: object):
+    def client(
+        self, service: str, credential: Credential = ALICE_KEY, **config: object
+    ):
         return boto3.session.Session().client(
             service,
             endpoint_url=self.url,
@@ -84,7 +92,9 @@ def running(app: LabApp) -> Iterator[Lab]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
@@ -121,14 +131,19 @@ def signed_post(
         method="POST",
         url=lab.url + "/",
         data=body,
-        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8", **(headers or {})},
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
+            **(headers or {}),
+        },
     )
     keys = botocore.credentials.Credentials(
         credential.access_key_id, credential.secret_access_key, credential.session_token
     )
     SigV4Auth(keys, service, REGION).add_auth(request)
     prepared = request.prepare()
-    return httpx.post(prepared.url, content=prepared.body, headers=dict(prepared.headers), timeout=10)
+    return httpx.post(
+        prepared.url, content=prepared.body, headers=dict(prepared.headers), timeout=10
+    )
 
 
 def error_of(response: httpx.Response) -> dict[str, str]:

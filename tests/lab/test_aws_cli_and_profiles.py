@@ -17,7 +17,9 @@ AWS_CLI = Path(sys.executable).with_name("aws")
 
 
 @pytest.fixture
-def profile_env(lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def profile_env(
+    lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
     """A config and credentials file whose `lab` profile points at the running lab."""
     config = tmp_path / "config"
     config.write_text(
@@ -49,13 +51,22 @@ def profile_env(lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> di
 
 def aws(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     if not AWS_CLI.exists():
-        pytest.skip(f"the AWS CLI is not installed at {AWS_CLI} (install the test extra)")
+        pytest.skip(
+            f"the AWS CLI is not installed at {AWS_CLI} (install the test extra)"
+        )
     return subprocess.run(
-        [str(AWS_CLI), *args], env=env, capture_output=True, text=True, timeout=60, check=False
+        [str(AWS_CLI), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
-def test_aws_cli_get_caller_identity_through_a_profile(profile_env: dict[str, str]) -> None:
+def test_aws_cli_get_caller_identity_through_a_profile(
+    profile_env: dict[str, str],
+) -> None:
     result = aws(profile_env, "sts", "get-caller-identity")
 
     assert result.returncode == 0, result.stderr
@@ -66,7 +77,9 @@ def test_aws_cli_get_caller_identity_through_a_profile(profile_env: dict[str, st
     }
 
 
-def test_aws_cli_shows_the_servers_validation_error(profile_env: dict[str, str]) -> None:
+def test_aws_cli_shows_the_servers_validation_error(
+    profile_env: dict[str, str],
+) -> None:
     result = aws(
         profile_env,
         "sts",
@@ -85,7 +98,9 @@ def test_aws_cli_shows_the_servers_validation_error(profile_env: dict[str, str])
     ) in result.stderr
 
 
-def test_aws_cli_ssm_and_ec2_through_the_same_profile(profile_env: dict[str, str]) -> None:
+def test_aws_cli_ssm_and_ec2_through_the_same_profile(
+    profile_env: dict[str, str],
+) -> None:
     sessions = aws(profile_env, "ssm", "describe-sessions", "--state", "History")
     instances = aws(profile_env, "ec2", "describe-instances")
 

@@ -50,7 +50,9 @@ def test_ssm_not_modelled_operation(lab: Lab) -> None:
 
 
 def test_ssm_expired_credentials_speak_json(lab: Lab) -> None:
-    error = client_error(lab.client("ssm", EXPIRED_KEY).describe_sessions, State="Active")
+    error = client_error(
+        lab.client("ssm", EXPIRED_KEY).describe_sessions, State="Active"
+    )
 
     assert error.response["Error"]["Code"] == "ExpiredTokenException"
 
@@ -166,7 +168,10 @@ def test_ec2_not_modelled_operation(lab: Lab) -> None:
 def test_ec2_expired_credentials_are_request_expired(lab: Lab) -> None:
     error = client_error(lab.client("ec2", EXPIRED_KEY).describe_instances)
 
-    assert error.response["Error"] == {"Code": "RequestExpired", "Message": "Request has expired."}
+    assert error.response["Error"] == {
+        "Code": "RequestExpired",
+        "Message": "Request has expired.",
+    }
 
 
 def test_ec2_unknown_action_and_wrong_key(lab: Lab) -> None:
@@ -174,8 +179,12 @@ def test_ec2_unknown_action_and_wrong_key(lab: Lab) -> None:
 
     assert response.status_code == 400
     assert "<Code>InvalidAction</Code>" in response.text
-    assert "The action LaunchRockets is not valid for this web service." in response.text
-    assert response.text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors>')
+    assert (
+        "The action LaunchRockets is not valid for this web service." in response.text
+    )
+    assert response.text.startswith(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors>'
+    )
 
 
 def test_ec2_unknown_key_is_auth_failure(lab: Lab) -> None:

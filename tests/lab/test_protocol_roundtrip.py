@@ -26,12 +26,16 @@ from gatehouse.lab.protocol.jsonbody import parse_json
 
 MAX_DEPTH = 4
 TEXT = st.text(
-    alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FFF, exclude_categories=["Cs"]),
+    alphabet=st.characters(
+        min_codepoint=32, max_codepoint=0x2FFF, exclude_categories=["Cs"]
+    ),
     max_size=12,
 )
 KEYS = st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=6)
 MOMENTS = st.datetimes(
-    min_value=datetime(1990, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)
+    min_value=datetime(1990, 1, 1),
+    max_value=datetime(2090, 1, 1),
+    timezones=st.just(UTC),
 ).map(lambda moment: moment.replace(microsecond=0))
 
 
@@ -40,14 +44,21 @@ def value_for(shape: Any, depth: int = 0) -> st.SearchStrategy[Any]:
     if kind == "structure":
         if depth >= MAX_DEPTH:
             return st.just({})
-        members = {name: value_for(member, depth + 1) for name, member in shape.members.items()}
+        members = {
+            name: value_for(member, depth + 1) for name, member in shape.members.items()
+        }
         if shape.metadata.get("union"):
             return st.one_of(
-                [st.fixed_dictionaries({name: value}) for name, value in members.items()]
+                [
+                    st.fixed_dictionaries({name: value})
+                    for name, value in members.items()
+                ]
             )
         return st.fixed_dictionaries({}, optional=members)
     if kind == "list":
-        return st.lists(value_for(shape.member, depth + 1), max_size=2 if depth < MAX_DEPTH else 0)
+        return st.lists(
+            value_for(shape.member, depth + 1), max_size=2 if depth < MAX_DEPTH else 0
+        )
     if kind == "map":
         return st.dictionaries(KEYS, value_for(shape.value, depth + 1), max_size=2)
     if kind == "string":
@@ -100,7 +111,9 @@ ROUND_TRIP = settings(
 @pytest.mark.parametrize(("service_name", "operation"), sample_operations(step=10))
 @ROUND_TRIP
 @given(data=st.data())
-def test_lab_reads_what_botocore_writes(service_name: str, operation: str, data: st.DataObject) -> None:
+def test_lab_reads_what_botocore_writes(
+    service_name: str, operation: str, data: st.DataObject
+) -> None:
     service = models.service(service_name)
     model = service.operation(operation)
     if model.input_shape is None:
@@ -109,14 +122,14 @@ def test_lab_reads_what_botocore_writes(service_name: str, operation: str, data:
 
     request = botocore.serialize.create_serializer(
         service.protocol.value, include_validation=False
-    ).serialize_to_request(
-        params, model
-    )
+    ).serialize_to_request(params, model)
     if service.protocol is Protocol.JSON:
         parsed = parse_json(model.input_shape, request["body"])
     else:
         pairs = [(key, str(value)) for key, value in request["body"].items()]
-        parsed = parse_form(model.input_shape, pairs, ec2=service.protocol is Protocol.EC2)
+        parsed = parse_form(
+            model.input_shape, pairs, ec2=service.protocol is Protocol.EC2
+        )
 
     assert normalised(parsed) == normalised(params)
 
@@ -149,5 +162,8 @@ def test_json_errors_carry_type_and_message() -> None:
 
     wire = codec.encode_error(Protocol.JSON, "", errors.MISSING_ACTION.error(), "r-1")
 
-    assert json.loads(wire.body) == {"__type": "MissingAction", "message": "Missing Action"}
+    assert json.loads(wire.body) == {
+        "__type": "MissingAction",
+        "message": "Missing Action",
+    }
     assert ("x-amzn-ErrorType", "MissingAction") in wire.headers

@@ -41,7 +41,9 @@ def test_get_caller_identity_names_the_signing_user(lab: Lab) -> None:
     assert identity["Account"] == ACCOUNT
 
 
-def test_get_caller_identity_names_the_role_session_of_temporary_credentials(lab: Lab) -> None:
+def test_get_caller_identity_names_the_role_session_of_temporary_credentials(
+    lab: Lab,
+) -> None:
     identity = lab.client("sts", SESSION_KEY).get_caller_identity()
 
     assert identity["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/auditor/audit-1"
@@ -85,7 +87,10 @@ def test_nested_list_members_are_named_with_their_index(lab: Lab) -> None:
         sts.assume_role,
         RoleArn=ROLE_ARN,
         RoleSessionName="ok-session",
-        PolicyArns=[{"arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}, {"arn": "short"}],
+        PolicyArns=[
+            {"arn": "arn:aws:iam::aws:policy/ReadOnlyAccess"},
+            {"arn": "short"},
+        ],
     )
 
     assert error.response["Error"]["Message"] == (
@@ -106,8 +111,12 @@ def test_a_missing_required_member_is_reported_as_null(lab: Lab) -> None:
     )
 
 
-def test_a_valid_call_to_an_operation_the_lab_lacks_answers_not_modelled(lab: Lab) -> None:
-    error = client_error(lab.client("sts").decode_authorization_message, EncodedMessage="x")
+def test_a_valid_call_to_an_operation_the_lab_lacks_answers_not_modelled(
+    lab: Lab,
+) -> None:
+    error = client_error(
+        lab.client("sts").decode_authorization_message, EncodedMessage="x"
+    )
 
     assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert error.response["Error"]["Code"] == "NotModelled"
@@ -164,14 +173,18 @@ def test_an_unknown_access_key_is_an_invalid_client_token(lab: Lab) -> None:
 
 
 def test_temporary_keys_without_their_session_token_are_refused(lab: Lab) -> None:
-    tokenless = Credential(SESSION_KEY.access_key_id, SESSION_KEY.secret_access_key, ALICE)
+    tokenless = Credential(
+        SESSION_KEY.access_key_id, SESSION_KEY.secret_access_key, ALICE
+    )
 
     error = client_error(lab.client("sts", tokenless).get_caller_identity)
 
     assert error.response["Error"]["Code"] == "InvalidClientTokenId"
 
 
-def test_expired_session_credentials_are_refused_even_for_get_caller_identity(lab: Lab) -> None:
+def test_expired_session_credentials_are_refused_even_for_get_caller_identity(
+    lab: Lab,
+) -> None:
     error = client_error(lab.client("sts", EXPIRED_KEY).get_caller_identity)
 
     assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 403
@@ -193,9 +206,13 @@ def test_a_presigned_get_caller_identity_url_authenticates(lab: Lab) -> None:
 
 
 def test_a_tampered_presigned_url_is_refused(lab: Lab) -> None:
-    url = lab.client("sts").generate_presigned_url("get_caller_identity", HttpMethod="GET")
+    url = lab.client("sts").generate_presigned_url(
+        "get_caller_identity", HttpMethod="GET"
+    )
 
-    response = httpx.get(url.replace("Version=2011-06-15", "Version=2011-06-16"), timeout=10)
+    response = httpx.get(
+        url.replace("Version=2011-06-15", "Version=2011-06-16"), timeout=10
+    )
 
     assert response.status_code == 403
     assert error_of(response)["Code"] == "SignatureDoesNotMatch"
@@ -203,7 +220,9 @@ def test_a_tampered_presigned_url_is_refused(lab: Lab) -> None:
 
 def test_an_unsigned_request_is_missing_its_authentication_token(lab: Lab) -> None:
     response = httpx.post(
-        lab.url, content=b"Action=GetCallerIdentity&Version=2011-06-15", timeout=10,
+        lab.url,
+        content=b"Action=GetCallerIdentity&Version=2011-06-15",
+        timeout=10,
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
 
@@ -233,7 +252,9 @@ def test_a_request_without_an_action_is_missing_action(lab: Lab) -> None:
 
 
 def test_a_malformed_form_body_is_a_malformed_query_string(lab: Lab) -> None:
-    response = signed_post(lab, "sts", b"Action=GetCallerIdentity&Version=2011-06-15&%ZZ\xff")
+    response = signed_post(
+        lab, "sts", b"Action=GetCallerIdentity&Version=2011-06-15&%ZZ\xff"
+    )
 
     assert response.status_code == 404
     assert error_of(response)["Code"] == "MalformedQueryString"
@@ -277,7 +298,11 @@ def test_a_service_the_lab_does_not_speak_answers_not_modelled(lab: Lab) -> None
     ("offset", "code", "start"),
     [
         (timedelta(minutes=20), "SignatureDoesNotMatch", "Signature expired: "),
-        (-timedelta(minutes=20), "SignatureDoesNotMatch", "Signature not yet current: "),
+        (
+            -timedelta(minutes=20),
+            "SignatureDoesNotMatch",
+            "Signature not yet current: ",
+        ),
     ],
 )
 def test_a_clock_more_than_15_minutes_off_is_refused(
@@ -293,7 +318,9 @@ def test_a_clock_more_than_15_minutes_off_is_refused(
 
 
 def test_a_clock_within_15_minutes_is_accepted() -> None:
-    app = LabApp(credentials=CREDENTIALS, clock=lambda: datetime.now(UTC) + timedelta(minutes=10))
+    app = LabApp(
+        credentials=CREDENTIALS, clock=lambda: datetime.now(UTC) + timedelta(minutes=10)
+    )
     with running(app) as skewed:
         identity = skewed.client("sts").get_caller_identity()
 

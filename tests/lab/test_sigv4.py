@@ -36,7 +36,11 @@ def signed(
     keys = botocore.credentials.Credentials(
         credential.access_key_id, credential.secret_access_key, credential.session_token
     )
-    signer = SigV4QueryAuth(keys, "sts", "eu-west-1", 300) if presign else SigV4Auth(keys, "sts", "eu-west-1")
+    signer = (
+        SigV4QueryAuth(keys, "sts", "eu-west-1", 300)
+        if presign
+        else SigV4Auth(keys, "sts", "eu-west-1")
+    )
     signer.add_auth(request)
     prepared = request.prepare()
     parts = urlsplit(prepared.url)
@@ -72,14 +76,22 @@ def test_session_credentials_verify_with_their_token() -> None:
 
 
 def test_a_long_term_key_with_a_session_token_is_refused() -> None:
-    with_token = Credential(ALICE_KEY.access_key_id, ALICE_KEY.secret_access_key, ALICE, "tok")
+    with_token = Credential(
+        ALICE_KEY.access_key_id, ALICE_KEY.secret_access_key, ALICE, "tok"
+    )
 
     assert problem_of(signed(with_token)) is AuthProblem.UNKNOWN_KEY
 
 
 def test_a_changed_body_breaks_the_signature() -> None:
     request = signed()
-    tampered = HttpRequest(request.method, request.path, request.query, request.headers, request.body + b"&x=1")
+    tampered = HttpRequest(
+        request.method,
+        request.path,
+        request.query,
+        request.headers,
+        request.body + b"&x=1",
+    )
 
     assert problem_of(tampered) is AuthProblem.BAD_SIGNATURE
 
@@ -88,18 +100,29 @@ def test_a_presigned_url_verifies_and_expires() -> None:
     request = signed(presign=True)
 
     assert verify(request, LOOKUP, datetime.now(UTC)).credential.principal == ALICE
-    assert problem_of(request, datetime.now(UTC) + timedelta(minutes=16)) is AuthProblem.SIGNATURE_EXPIRED
+    assert (
+        problem_of(request, datetime.now(UTC) + timedelta(minutes=16))
+        is AuthProblem.SIGNATURE_EXPIRED
+    )
 
 
 def test_missing_and_incomplete_authorization() -> None:
     bare = HttpRequest("POST", "/", "", {"host": ["x"]}, b"")
-    partial = HttpRequest("POST", "/", "", {"authorization": ["AWS4-HMAC-SHA256 Credential=a/b/c/d/aws4_request"]}, b"")
+    partial = HttpRequest(
+        "POST",
+        "/",
+        "",
+        {"authorization": ["AWS4-HMAC-SHA256 Credential=a/b/c/d/aws4_request"]},
+        b"",
+    )
 
     assert problem_of(bare) is AuthProblem.MISSING
     with pytest.raises(SigV4Error) as caught:
         verify(partial, LOOKUP, datetime.now(UTC))
     assert caught.value.problem is AuthProblem.INCOMPLETE
-    assert "Authorization header requires 'Signature' parameter." in str(caught.value.fields["detail"])
+    assert "Authorization header requires 'Signature' parameter." in str(
+        caught.value.fields["detail"]
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -113,7 +136,9 @@ def test_missing_and_incomplete_authorization() -> None:
     body=st.binary(max_size=64),
     extra=st.text(alphabet="ab  c\t", max_size=8),
 )
-def test_whatever_botocore_signs_verifies(path: list[str], query: dict[str, str], body: bytes, extra: str) -> None:
+def test_whatever_botocore_signs_verifies(
+    path: list[str], query: dict[str, str], body: bytes, extra: str
+) -> None:
     request = AWSRequest(
         method="POST",
         url="http://127.0.0.1:8080/" + "/".join(path),
@@ -121,12 +146,16 @@ def test_whatever_botocore_signs_verifies(path: list[str], query: dict[str, str]
         params=query,
         headers={"X-Amz-Meta": extra},
     )
-    keys = botocore.credentials.Credentials(ALICE_KEY.access_key_id, ALICE_KEY.secret_access_key)
+    keys = botocore.credentials.Credentials(
+        ALICE_KEY.access_key_id, ALICE_KEY.secret_access_key
+    )
     SigV4Auth(keys, "iam", "us-east-1").add_auth(request)
     prepared = request.prepare()
     parts = urlsplit(prepared.url)
     headers = {name.lower(): [value] for name, value in prepared.headers.items()}
     headers["host"] = [parts.netloc]
-    sent = HttpRequest("POST", parts.path or "/", parts.query, headers, prepared.body or b"")
+    sent = HttpRequest(
+        "POST", parts.path or "/", parts.query, headers, prepared.body or b""
+    )
 
     assert verify(sent, LOOKUP, datetime.now(UTC)).credential.principal == ALICE

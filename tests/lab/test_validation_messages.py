@@ -13,7 +13,9 @@ def summary(service: str, operation: str, params: dict) -> str:
 
 
 def test_a_sensitive_value_is_left_out_of_the_message() -> None:
-    message = summary("iam", "CreateLoginProfile", {"UserName": "alice", "Password": ""})
+    message = summary(
+        "iam", "CreateLoginProfile", {"UserName": "alice", "Password": ""}
+    )
 
     assert message == (
         "1 validation error detected: Value at 'password' failed to satisfy constraint: "
@@ -25,7 +27,10 @@ def test_tag_members_are_named_like_aws_names_them() -> None:
     message = summary(
         "iam",
         "TagRole",
-        {"RoleName": "auditor", "Tags": [{"Key": "team", "Value": "x"}, {"Key": "", "Value": "y"}]},
+        {
+            "RoleName": "auditor",
+            "Tags": [{"Key": "team", "Value": "x"}, {"Key": "", "Value": "y"}],
+        },
     )
 
     assert message == (
@@ -49,7 +54,9 @@ def test_a_valid_input_has_no_violations() -> None:
 def test_java_character_classes_are_ascii_like_java() -> None:
     # Java's \w is [a-zA-Z_0-9]; an accented letter breaks [\w+=,.@-]*.
     message = summary(
-        "sts", "AssumeRole", {"RoleArn": "arn:aws:iam::111122223333:role/a", "RoleSessionName": "café"}
+        "sts",
+        "AssumeRole",
+        {"RoleArn": "arn:aws:iam::111122223333:role/a", "RoleSessionName": "café"},
     )
 
     assert "Member must satisfy regular expression pattern: [\\w+=,.@-]*" in message

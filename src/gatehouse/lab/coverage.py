@@ -24,7 +24,7 @@ def coverage_markdown(routes: RouteTable) -> str:
         "|---|---|---|---|---|---|",
     ]
     for service in models.all_services():
-        counts = {fidelity: 0 for fidelity in Fidelity}
+        counts = dict.fromkeys(Fidelity, 0)
         for (name, _), route in routes.items():
             if name == service.name:
                 counts[route.fidelity] += 1
@@ -40,7 +40,9 @@ def coverage_markdown(routes: RouteTable) -> str:
 
 def _service_section(service: models.LabService, routes: RouteTable) -> list[str]:
     modelled = sorted(op for op in service.operations if (service.name, op) in routes)
-    missing = sorted(op for op in service.operations if (service.name, op) not in routes)
+    missing = sorted(
+        op for op in service.operations if (service.name, op) not in routes
+    )
     lines = [f"## {service.name}", ""]
     if modelled:
         lines += ["| Operation | Status | Notes |", "|---|---|---|"]

@@ -82,7 +82,9 @@ SERIALIZATION = ErrorSpec("SerializationException", 400, "{detail}")
 # Gatehouse choice: a value that cannot be read as the model's type (for example
 # DurationSeconds=abc) on the query and EC2 protocols (UNCONFIRMED wording).
 INVALID_PARAMETER_VALUE = ErrorSpec(
-    "InvalidParameterValue", 400, "Value ({value}) for parameter {name} is invalid. {reason}"
+    "InvalidParameterValue",
+    400,
+    "Value ({value}) for parameter {name} is invalid. {reason}",
 )
 
 # --- Input validation (the model's constraints) ----------------------------------
@@ -162,8 +164,12 @@ _SIGNATURE_MISMATCH = (
 # 20220127T001427Z is now earlier than 20220127T014428Z (20220127T015928Z - 15 min.)";
 # the future-dated twin is "Signature not yet current: ... is still later than ...
 # (... + 15 min.)" (serverless/enterprise#11).
-_EXPIRED_SIGNATURE = "Signature expired: {signed} is now earlier than {earliest} ({now} - 15 min.)"
-_NOT_YET_CURRENT = "Signature not yet current: {signed} is still later than {latest} ({now} + 15 min.)"
+_EXPIRED_SIGNATURE = (
+    "Signature expired: {signed} is now earlier than {earliest} ({now} - 15 min.)"
+)
+_NOT_YET_CURRENT = (
+    "Signature not yet current: {signed} is still later than {latest} ({now} + 15 min.)"
+)
 _SCOPE_DATE = (
     "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
     "from HTTP: '{scope_date}' != '{request_date}', from '{amz_date}'."
@@ -178,9 +184,15 @@ _QUERY_AUTH = {
     # AWS Common Errors: IncompleteSignature, 400.
     AuthProblem.INCOMPLETE: ErrorSpec("IncompleteSignature", 400, "{detail}"),
     AuthProblem.UNKNOWN_KEY: ErrorSpec("InvalidClientTokenId", 403, _INVALID_TOKEN),
-    AuthProblem.BAD_SIGNATURE: ErrorSpec("SignatureDoesNotMatch", 403, _SIGNATURE_MISMATCH),
-    AuthProblem.SCOPE_DATE_MISMATCH: ErrorSpec("SignatureDoesNotMatch", 403, _SCOPE_DATE),
-    AuthProblem.SIGNATURE_EXPIRED: ErrorSpec("SignatureDoesNotMatch", 403, _EXPIRED_SIGNATURE),
+    AuthProblem.BAD_SIGNATURE: ErrorSpec(
+        "SignatureDoesNotMatch", 403, _SIGNATURE_MISMATCH
+    ),
+    AuthProblem.SCOPE_DATE_MISMATCH: ErrorSpec(
+        "SignatureDoesNotMatch", 403, _SCOPE_DATE
+    ),
+    AuthProblem.SIGNATURE_EXPIRED: ErrorSpec(
+        "SignatureDoesNotMatch", 403, _EXPIRED_SIGNATURE
+    ),
     AuthProblem.SIGNATURE_NOT_YET_CURRENT: ErrorSpec(
         "SignatureDoesNotMatch", 403, _NOT_YET_CURRENT
     ),
@@ -198,13 +210,17 @@ _JSON_AUTH = {
     ),
     AuthProblem.INCOMPLETE: ErrorSpec("IncompleteSignatureException", 400, "{detail}"),
     # Observed SSM: UnrecognizedClientException, 400 (coveooss/...#3).
-    AuthProblem.UNKNOWN_KEY: ErrorSpec("UnrecognizedClientException", 400, _INVALID_TOKEN),
+    AuthProblem.UNKNOWN_KEY: ErrorSpec(
+        "UnrecognizedClientException", 400, _INVALID_TOKEN
+    ),
     # Observed SSM: {"__type":"InvalidSignatureException",...} (CrowdStrike/falcon-scripts#126);
     # 400 observed for DynamoDB (aws/aws-sdk-js#254).
     AuthProblem.BAD_SIGNATURE: ErrorSpec(
         "InvalidSignatureException", 400, _SIGNATURE_MISMATCH
     ),
-    AuthProblem.SCOPE_DATE_MISMATCH: ErrorSpec("InvalidSignatureException", 400, _SCOPE_DATE),
+    AuthProblem.SCOPE_DATE_MISMATCH: ErrorSpec(
+        "InvalidSignatureException", 400, _SCOPE_DATE
+    ),
     AuthProblem.SIGNATURE_EXPIRED: ErrorSpec(
         "InvalidSignatureException", 400, _EXPIRED_SIGNATURE
     ),
@@ -224,11 +240,17 @@ _EC2_AUTH = {
     AuthProblem.MISSING: ErrorSpec("AuthFailure", 401, _EC2_AUTH_FAILURE),
     AuthProblem.INCOMPLETE: ErrorSpec("IncompleteSignature", 400, "{detail}"),
     AuthProblem.UNKNOWN_KEY: ErrorSpec("AuthFailure", 401, _EC2_AUTH_FAILURE),
-    AuthProblem.BAD_SIGNATURE: ErrorSpec("SignatureDoesNotMatch", 403, _SIGNATURE_MISMATCH),
-    AuthProblem.SCOPE_DATE_MISMATCH: ErrorSpec("SignatureDoesNotMatch", 403, _SCOPE_DATE),
+    AuthProblem.BAD_SIGNATURE: ErrorSpec(
+        "SignatureDoesNotMatch", 403, _SIGNATURE_MISMATCH
+    ),
+    AuthProblem.SCOPE_DATE_MISMATCH: ErrorSpec(
+        "SignatureDoesNotMatch", 403, _SCOPE_DATE
+    ),
     # Observed: "RequestExpired ... Request has expired.", 400, both for clock skew
     # (AWS Common Errors) and for expired session credentials (jenkinsci/ec2-plugin#2011).
-    AuthProblem.SIGNATURE_EXPIRED: ErrorSpec("RequestExpired", 400, "Request has expired."),
+    AuthProblem.SIGNATURE_EXPIRED: ErrorSpec(
+        "RequestExpired", 400, "Request has expired."
+    ),
     AuthProblem.SIGNATURE_NOT_YET_CURRENT: ErrorSpec(
         "RequestExpired", 400, "Request has expired."
     ),
@@ -252,7 +274,9 @@ def auth_error(problem: AuthProblem, protocol: Protocol, **fields: object) -> Aw
 # Observed IAM GetUser answer for role credentials without UserName (UNCONFIRMED
 # wording beyond public reports).
 IAM_USER_NAME_REQUIRED = ErrorSpec(
-    "ValidationError", 400, "Must specify userName when calling with non-User credentials"
+    "ValidationError",
+    400,
+    "Must specify userName when calling with non-User credentials",
 )
 # Observed EC2 wording for unknown and malformed instance ids.
 EC2_INSTANCE_NOT_FOUND = ErrorSpec(

@@ -35,7 +35,7 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
-class _BodyTooLarge(Exception):
+class _BodyTooLargeError(Exception):
     pass
 
 
@@ -65,7 +65,7 @@ class LabApp:
         headers = _headers(scope)
         try:
             body = await _read_body(receive, headers, self.max_body_bytes)
-        except _BodyTooLarge:
+        except _BodyTooLargeError:
             body = None
         request = sigv4.HttpRequest(
             method=scope["method"],
@@ -76,12 +76,18 @@ class LabApp:
         )
         client = scope.get("client") or ("", 0)
         if body is None:
-            response = self._error(_service_for(request), errors.REQUEST_TOO_LARGE.error(limit=self.max_body_bytes), request_id)
+            response = self._error(
+                _service_for(request),
+                errors.REQUEST_TOO_LARGE.error(limit=self.max_body_bytes),
+                request_id,
+            )
         else:
             response = self.handle(request, source_ip=client[0], request_id=request_id)
         await _respond(send, response)
 
-    def handle(self, request: sigv4.HttpRequest, *, source_ip: str, request_id: str) -> WireResponse:
+    def handle(
+        self, request: sigv4.HttpRequest, *, source_ip: str, request_id: str
+    ) -> WireResponse:
         """One request, start to finish, as a response; never raises."""
         service = _service_for(request)
         try:
@@ -96,18 +102,26 @@ class LabApp:
             return self._error(service, errors.INTERNAL_FAILURE.error(), request_id)
 
     def _dispatch(
-        self, service: LabService, request: sigv4.HttpRequest, source_ip: str, request_id: str
+        self,
+        service: LabService,
+        request: sigv4.HttpRequest,
+        source_ip: str,
+        request_id: str,
     ) -> WireResponse:
         now = self.clock()
         try:
             authenticated = sigv4.verify(request, self.credentials, now)
         except sigv4.SigV4Error as problem:
-            raise errors.auth_error(problem.problem, service.protocol, **problem.fields) from None
+            raise errors.auth_error(
+                problem.problem, service.protocol, **problem.fields
+            ) from None
 
         call = codec.decode(service, request)
         route = self.routes.get((service.name, call.operation))
         if route is None:
-            raise errors.NOT_MODELLED.error(service=service.name, operation=call.operation)
+            raise errors.NOT_MODELLED.error(
+                service=service.name, operation=call.operation
+            )
 
         lab_request = LabRequest(
             service=service.name,
@@ -121,13 +135,19 @@ class LabApp:
             received_at=now,
         )
         output = route.handler(lab_request)
-        logger.debug("request %s %s:%s answered", request_id, service.name, call.operation)
+        logger.debug(
+            "request %s %s:%s answered", request_id, service.name, call.operation
+        )
         return codec.encode_result(service, call.operation, output, request_id)
 
-    def _error(self, service: LabService | str, error: AwsError, request_id: str) -> WireResponse:
+    def _error(
+        self, service: LabService | str, error: AwsError, request_id: str
+    ) -> WireResponse:
         if isinstance(service, str):
             return codec.encode_error(Protocol.QUERY, "", error, request_id)
-        return codec.encode_error(service.protocol, service.xml_namespace, error, request_id)
+        return codec.encode_error(
+            service.protocol, service.xml_namespace, error, request_id
+        )
 
 
 def _service_for(request: sigv4.HttpRequest) -> LabService | str:
@@ -165,14 +185,18 @@ def _version_parameter(request: sigv4.HttpRequest) -> str | None:
 def _headers(scope: Scope) -> dict[str, list[str]]:
     headers: dict[str, list[str]] = {}
     for name, value in scope.get("headers", []):
-        headers.setdefault(name.decode("latin-1").lower(), []).append(value.decode("latin-1"))
+        headers.setdefault(name.decode("latin-1").lower(), []).append(
+            value.decode("latin-1")
+        )
     return headers
 
 
-async def _read_body(receive: Receive, headers: dict[str, list[str]], limit: int) -> bytes:
+async def _read_body(
+    receive: Receive, headers: dict[str, list[str]], limit: int
+) -> bytes:
     declared = headers.get("content-length", ["0"])[0]
     if declared.isdigit() and int(declared) > limit:
-        raise _BodyTooLarge
+        raise _BodyTooLargeError
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -182,7 +206,7 @@ async def _read_body(receive: Receive, headers: dict[str, list[str]], limit: int
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise _BodyTooLarge
+            raise _BodyTooLargeError
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
@@ -190,9 +214,14 @@ async def _read_body(receive: Receive, headers: dict[str, list[str]], limit: int
 
 
 async def _respond(send: Send, response: WireResponse) -> None:
-    headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in response.headers]
+    headers = [
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in response.headers
+    ]
     headers.append((b"content-length", str(len(response.body)).encode()))
-    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send(
+        {"type": "http.response.start", "status": response.status, "headers": headers}
+    )
     await send({"type": "http.response.body", "body": response.body})
 
 

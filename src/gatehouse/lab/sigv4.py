@@ -31,7 +31,13 @@ UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 MAX_CLOCK_SKEW = timedelta(minutes=15)
 # SigV4 presigned URLs may live at most 7 days (604800 s).
 MAX_PRESIGN_EXPIRES = 604800
-_PRESIGN_PARAMS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Signature")
+_PRESIGN_PARAMS = (
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Signature",
+)
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,9 @@ class SigV4Error(Exception):
         super().__init__(problem.value)
 
 
-def verify(request: HttpRequest, lookup: CredentialLookup, now: datetime) -> Authenticated:
+def verify(
+    request: HttpRequest, lookup: CredentialLookup, now: datetime
+) -> Authenticated:
     """Check the request's signature; return whose credential signed it."""
     claim = read_signature(request)
     signed_at = _signing_time(claim)
@@ -118,7 +126,9 @@ def read_signature(request: HttpRequest) -> Signature:
     if authorization is not None:
         return _from_header(request, authorization)
     query = _query_pairs(request.query)
-    if any(name == "X-Amz-Algorithm" or name == "X-Amz-Credential" for name, _ in query):
+    if any(
+        name == "X-Amz-Algorithm" or name == "X-Amz-Credential" for name, _ in query
+    ):
         return _from_query(dict(query))
     raise SigV4Error(AuthProblem.MISSING)
 
@@ -176,7 +186,9 @@ def _from_query(params: Mapping[str, str]) -> Signature:
 
 def _expires(raw: str | None) -> int:
     if raw is None or not raw.isdigit():
-        raise _incomplete("X-Amz-Expires must be a non-negative integer number of seconds.")
+        raise _incomplete(
+            "X-Amz-Expires must be a non-negative integer number of seconds."
+        )
     if int(raw) > MAX_PRESIGN_EXPIRES:
         raise _incomplete(
             f"X-Amz-Expires must be less than a week (in seconds) that is {MAX_PRESIGN_EXPIRES}"
@@ -215,7 +227,9 @@ def _from_http_date(value: str | None) -> str | None:
 
 def _signing_time(claim: Signature) -> datetime:
     try:
-        signed_at = datetime.strptime(claim.amz_date, AMZ_DATE_FORMAT).replace(tzinfo=UTC)
+        signed_at = datetime.strptime(claim.amz_date, AMZ_DATE_FORMAT).replace(
+            tzinfo=UTC
+        )
     except ValueError:
         raise _incomplete(
             f"Date must be in ISO-8601 'basic format'. Got '{claim.amz_date}'. "
@@ -327,7 +341,10 @@ def _canonical_query(query: str, *, drop_signature: bool) -> str:
     # '+' in a query string is a space, as HTML forms and Python's urlencode
     # write it; botocore signs the space as %20.
     pairs = [
-        (quote(unquote_plus(name), safe="-_.~"), quote(unquote_plus(value), safe="-_.~"))
+        (
+            quote(unquote_plus(name), safe="-_.~"),
+            quote(unquote_plus(value), safe="-_.~"),
+        )
         for name, value in _raw_pairs(query)
         if not (drop_signature and name == "X-Amz-Signature")
     ]
@@ -358,4 +375,6 @@ def _raw_pairs(query: str) -> list[tuple[str, str]]:
 
 
 def _query_pairs(query: str) -> list[tuple[str, str]]:
-    return [(unquote_plus(name), unquote_plus(value)) for name, value in _raw_pairs(query)]
+    return [
+        (unquote_plus(name), unquote_plus(value)) for name, value in _raw_pairs(query)
+    ]

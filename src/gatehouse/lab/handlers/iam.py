@@ -20,7 +20,9 @@ def get_user(request: LabRequest) -> dict[str, Any]:
         )
     if name is None and caller.kind is not PrincipalKind.IAM_USER:
         raise errors.IAM_USER_NAME_REQUIRED.error()
-    if name is not None and (caller.kind is not PrincipalKind.IAM_USER or name != caller.name):
+    if name is not None and (
+        caller.kind is not PrincipalKind.IAM_USER or name != caller.name
+    ):
         raise errors.NOT_MODELLED_CASE.error(
             service="iam", operation="GetUser", case="for users other than the caller"
         )

@@ -15,7 +15,11 @@ from gatehouse.lab.protocol.form import parse_form
 from gatehouse.lab.protocol.jsonbody import parse_json
 from gatehouse.lab.protocol.jsonout import write_json
 from gatehouse.lab.protocol.validate import validate
-from gatehouse.lab.protocol.wire import JSON_CONTENT_TYPE, XML_CONTENT_TYPE, WireResponse
+from gatehouse.lab.protocol.wire import (
+    JSON_CONTENT_TYPE,
+    XML_CONTENT_TYPE,
+    WireResponse,
+)
 from gatehouse.lab.protocol.xmlout import write_members
 from gatehouse.lab.sigv4 import HttpRequest
 
@@ -46,7 +50,11 @@ def decode(service: LabService, request: HttpRequest) -> Call:
     if violations:
         if service.protocol is Protocol.EC2:
             raise messages.ec2_error(shape, violations[0])
-        spec = errors.VALIDATION_EXCEPTION if service.protocol is Protocol.JSON else errors.VALIDATION_ERROR
+        spec = (
+            errors.VALIDATION_EXCEPTION
+            if service.protocol is Protocol.JSON
+            else errors.VALIDATION_ERROR
+        )
         raise spec.error(summary=messages.coral_summary(violations))
     return Call(operation=operation, params=params)
 
@@ -59,14 +67,18 @@ def form_pairs(request: HttpRequest) -> list[tuple[str, str]]:
         try:
             texts.append(request.body.decode("utf-8"))
         except UnicodeDecodeError:
-            raise errors.MALFORMED_QUERY_STRING.error(detail="the body is not UTF-8") from None
+            raise errors.MALFORMED_QUERY_STRING.error(
+                detail="the body is not UTF-8"
+            ) from None
     pairs: list[tuple[str, str]] = []
     for text in texts:
         if not text:
             continue
         try:
             pairs.extend(
-                parse_qsl(text, keep_blank_values=True, strict_parsing=True, errors="strict")
+                parse_qsl(
+                    text, keep_blank_values=True, strict_parsing=True, errors="strict"
+                )
             )
         except (ValueError, UnicodeDecodeError) as problem:
             raise errors.MALFORMED_QUERY_STRING.error(detail=str(problem)) from None
@@ -109,16 +121,29 @@ def encode_result(
         return WireResponse(200, body.encode(), headers)
     wrapper = shape.serialization.get("resultWrapper") if shape is not None else None
     result = f"<{wrapper}>{members}</{wrapper}>" if wrapper else members
-    metadata = f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>"
-    return WireResponse(200, f"<{root}>{result}{metadata}</{operation}Response>".encode(), headers)
+    metadata = (
+        f"<ResponseMetadata><RequestId>{request_id}</RequestId></ResponseMetadata>"
+    )
+    return WireResponse(
+        200, f"<{root}>{result}{metadata}</{operation}Response>".encode(), headers
+    )
 
 
-def encode_error(protocol: Protocol, namespace: str, error: errors.AwsError, request_id: str) -> WireResponse:
+def encode_error(
+    protocol: Protocol, namespace: str, error: errors.AwsError, request_id: str
+) -> WireResponse:
     headers = [("x-amzn-RequestId", request_id)]
     code, message = escape(error.code), escape(error.message)
     if protocol is Protocol.JSON:
-        headers += [("Content-Type", JSON_CONTENT_TYPE), ("x-amzn-ErrorType", error.code)]
-        document = {"__type": error.code, "message": error.message} if error.message else {"__type": error.code}
+        headers += [
+            ("Content-Type", JSON_CONTENT_TYPE),
+            ("x-amzn-ErrorType", error.code),
+        ]
+        document = (
+            {"__type": error.code, "message": error.message}
+            if error.message
+            else {"__type": error.code}
+        )
         return WireResponse(error.status, json.dumps(document).encode(), headers)
 
     headers.append(("Content-Type", XML_CONTENT_TYPE))

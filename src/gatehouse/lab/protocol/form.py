@@ -92,7 +92,9 @@ class _Reader:
         ]
 
     def map(self, shape: Any, node: _Node, where: str) -> dict[str, Any]:
-        entries = node if shape.serialization.get("flattened") else node.children.get("entry")
+        entries = (
+            node if shape.serialization.get("flattened") else node.children.get("entry")
+        )
         if entries is None:
             return {}
         key_name = shape.key.serialization.get("name", "key")

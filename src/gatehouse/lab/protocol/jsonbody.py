@@ -23,9 +23,13 @@ def parse_json(shape: Any, body: bytes) -> dict[str, Any]:
         try:
             document = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as problem:
-            raise errors.SERIALIZATION.error(detail=f"The request body is not JSON: {problem}") from None
+            raise errors.SERIALIZATION.error(
+                detail=f"The request body is not JSON: {problem}"
+            ) from None
     if not isinstance(document, dict):
-        raise errors.SERIALIZATION.error(detail="The request body must be a JSON object.")
+        raise errors.SERIALIZATION.error(
+            detail="The request body must be a JSON object."
+        )
     if shape is None:
         return {}
     result = _value(shape, document, "")
@@ -44,10 +48,15 @@ def _value(shape: Any, value: Any, where: str) -> Any:
         }
     if kind == "list":
         items = _expect(value, list, "an array", where)
-        return [_value(shape.member, item, f"{where}[{i}]") for i, item in enumerate(items)]
+        return [
+            _value(shape.member, item, f"{where}[{i}]") for i, item in enumerate(items)
+        ]
     if kind == "map":
         document = _expect(value, dict, "an object", where)
-        return {key: _value(shape.value, item, f"{where}.{key}") for key, item in document.items()}
+        return {
+            key: _value(shape.value, item, f"{where}.{key}")
+            for key, item in document.items()
+        }
     return _scalar(kind, value, where)
 
 

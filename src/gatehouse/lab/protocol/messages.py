@@ -39,7 +39,10 @@ def _coral_detail(violation: Violation) -> str:
 
 
 def coral_path(path: tuple[PathPart, ...]) -> str:
-    parts = [f"{part}.member" if isinstance(part, int) else lower_camel(part) for part in path]
+    parts = [
+        f"{part}.member" if isinstance(part, int) else lower_camel(part)
+        for part in path
+    ]
     return ".".join(parts)
 
 
@@ -54,7 +57,11 @@ def render(value: Any, shape: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(render(item, shape.member) for item in value) + "]"
     if isinstance(value, dict) and shape.type_name == "map":
-        return "{" + ", ".join(f"{k}={render(v, shape.value)}" for k, v in value.items()) + "}"
+        return (
+            "{"
+            + ", ".join(f"{k}={render(v, shape.value)}" for k, v in value.items())
+            + "}"
+        )
     if isinstance(value, dict):
         fields = ", ".join(
             f"{lower_camel(name)}={render(value[name], member)}"

@@ -72,7 +72,9 @@ def iso8601(moment: datetime, *, milliseconds: bool = False) -> str:
     """AWS's XML timestamps: `2019-11-09T13:34:41Z` (query), with `.000` on EC2."""
     moment = moment.astimezone(UTC)
     if milliseconds:
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        return (
+            moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        )
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -41,18 +41,29 @@ def validate(shape: Any, params: dict[str, Any]) -> list[Violation]:
     return found
 
 
-def _structure(shape: Any, value: dict[str, Any], path: tuple[PathPart, ...], found: list[Violation]) -> None:
+def _structure(
+    shape: Any,
+    value: dict[str, Any],
+    path: tuple[PathPart, ...],
+    found: list[Violation],
+) -> None:
     required = set(shape.required_members)
     for name, member in shape.members.items():
         where = (*path, name)
         if name not in value:
             if name in required:
-                found.append(Violation(where, None, "Member must not be null", member, missing=True))
+                found.append(
+                    Violation(
+                        where, None, "Member must not be null", member, missing=True
+                    )
+                )
             continue
         _member(member, value[name], where, found)
 
 
-def _member(shape: Any, value: Any, path: tuple[PathPart, ...], found: list[Violation]) -> None:
+def _member(
+    shape: Any, value: Any, path: tuple[PathPart, ...], found: list[Violation]
+) -> None:
     rule = _first_broken(shape, value)
     if rule is not None:
         found.append(Violation(path, value, rule, shape))
@@ -66,16 +77,37 @@ def _member(shape: Any, value: Any, path: tuple[PathPart, ...], found: list[Viol
         _map(shape, value, path, found)
 
 
-def _map(shape: Any, value: dict[str, Any], path: tuple[PathPart, ...], found: list[Violation]) -> None:
+def _map(
+    shape: Any,
+    value: dict[str, Any],
+    path: tuple[PathPart, ...],
+    found: list[Violation],
+) -> None:
     # Gatehouse choice (UNCONFIRMED): Coral-style map messages, reported at the map.
-    key_rules = sorted({rule for key in value if (rule := _first_broken(shape.key, key))})
+    key_rules = sorted(
+        {rule for key in value if (rule := _first_broken(shape.key, key))}
+    )
     if key_rules:
-        found.append(Violation(path, value, f"Map keys must satisfy constraint: [{', '.join(key_rules)}]", shape))
+        found.append(
+            Violation(
+                path,
+                value,
+                f"Map keys must satisfy constraint: [{', '.join(key_rules)}]",
+                shape,
+            )
+        )
     value_rules = sorted(
         {rule for item in value.values() if (rule := _first_broken(shape.value, item))}
     )
     if value_rules:
-        found.append(Violation(path, value, f"Map value must satisfy constraint: [{', '.join(value_rules)}]", shape))
+        found.append(
+            Violation(
+                path,
+                value,
+                f"Map value must satisfy constraint: [{', '.join(value_rules)}]",
+                shape,
+            )
+        )
 
 
 def _first_broken(shape: Any, value: Any) -> str | None:

@@ -70,7 +70,9 @@ class _Writer:
             return "true" if value else "false"
         if kind == "timestamp":
             if not isinstance(value, datetime):
-                raise OutputShapeError(f"timestamp expected, got {type(value).__name__}")
+                raise OutputShapeError(
+                    f"timestamp expected, got {type(value).__name__}"
+                )
             return iso8601(value, milliseconds=self.ec2)
         if kind == "blob":
             return blob_text(value)
@@ -79,5 +81,9 @@ class _Writer:
 
 def _element_name(shape: Any, name: str) -> str:
     if shape.type_name == "list" and shape.serialization.get("flattened"):
-        return str(shape.member.serialization.get("name", shape.serialization.get("name", name)))
+        return str(
+            shape.member.serialization.get(
+                "name", shape.serialization.get("name", name)
+            )
+        )
     return str(shape.serialization.get("name", name))
