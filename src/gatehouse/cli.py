@@ -7,6 +7,7 @@ import logging
 import click
 
 from gatehouse import __version__
+from gatehouse.lab.cli import lab
 from gatehouse.policy.cli import policy
 from gatehouse.study.cli import study
 from gatehouse.web.cli import serve
@@ -23,6 +24,7 @@ def cli(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
+cli.add_command(lab)
 cli.add_command(policy)
 cli.add_command(serve)
 cli.add_command(study)

@@ -1,0 +1,1 @@
+"""Operation handlers, one module per service, each exporting its ROUTES."""

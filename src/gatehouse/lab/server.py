@@ -1,0 +1,235 @@
+"""The lab's HTTP edge: an ASGI app that authenticates, decodes and dispatches.
+
+Each request runs as phases: read the body (bounded), find the service,
+authenticate (SigV4), decode and validate (the protocol layer), dispatch through
+the route table, encode. Every failure is an `AwsError`, written in the shape of
+the caller's protocol; nothing below this module writes HTTP.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from gatehouse.lab import errors, models, sigv4
+from gatehouse.lab.errors import AwsError
+from gatehouse.lab.identity import CredentialLookup
+from gatehouse.lab.models import LabService, Protocol
+from gatehouse.lab.protocol import codec
+from gatehouse.lab.protocol.wire import WireResponse
+from gatehouse.lab.request import LabRequest
+from gatehouse.lab.routes import RouteTable, default_routes
+
+logger = logging.getLogger(__name__)
+
+# Gatehouse choice: the largest request body the lab reads (1 MiB); the largest
+# legitimate lab request (an IAM policy document) is far smaller.
+MAX_BODY_BYTES = 1024 * 1024
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+class LabApp:
+    """The ASGI application for every lab service on one port."""
+
+    def __init__(
+        self,
+        *,
+        credentials: CredentialLookup,
+        routes: RouteTable | None = None,
+        clock: Callable[[], datetime] | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
+    ) -> None:
+        self.credentials = credentials
+        self.routes = default_routes() if routes is None else routes
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        request_id = str(uuid.uuid4())
+        headers = _headers(scope)
+        try:
+            body = await _read_body(receive, headers, self.max_body_bytes)
+        except _BodyTooLargeError:
+            body = None
+        request = sigv4.HttpRequest(
+            method=scope["method"],
+            path=scope.get("raw_path", b"/").decode("latin-1") or scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers=headers,
+            body=body or b"",
+        )
+        client = scope.get("client") or ("", 0)
+        if body is None:
+            response = self._error(
+                _service_for(request),
+                errors.REQUEST_TOO_LARGE.error(limit=self.max_body_bytes),
+                request_id,
+            )
+        else:
+            response = self.handle(request, source_ip=client[0], request_id=request_id)
+        await _respond(send, response)
+
+    def handle(
+        self, request: sigv4.HttpRequest, *, source_ip: str, request_id: str
+    ) -> WireResponse:
+        """One request, start to finish, as a response; never raises."""
+        service = _service_for(request)
+        try:
+            if isinstance(service, str):
+                raise errors.SERVICE_NOT_MODELLED.error(service=service)
+            return self._dispatch(service, request, source_ip, request_id)
+        except AwsError as error:
+            logger.debug("request %s answered %s", request_id, error.code)
+            return self._error(service, error, request_id)
+        except Exception:
+            logger.exception("request %s failed inside the lab", request_id)
+            return self._error(service, errors.INTERNAL_FAILURE.error(), request_id)
+
+    def _dispatch(
+        self,
+        service: LabService,
+        request: sigv4.HttpRequest,
+        source_ip: str,
+        request_id: str,
+    ) -> WireResponse:
+        now = self.clock()
+        try:
+            authenticated = sigv4.verify(request, self.credentials, now)
+        except sigv4.SigV4Error as problem:
+            raise errors.auth_error(
+                problem.problem, service.protocol, **problem.fields
+            ) from None
+
+        call = codec.decode(service, request)
+        route = self.routes.get((service.name, call.operation))
+        if route is None:
+            raise errors.NOT_MODELLED.error(
+                service=service.name, operation=call.operation
+            )
+
+        lab_request = LabRequest(
+            service=service.name,
+            operation=call.operation,
+            params=call.params,
+            caller=authenticated.credential.principal,
+            access_key_id=authenticated.credential.access_key_id,
+            region=authenticated.scope.region,
+            source_ip=source_ip,
+            request_id=request_id,
+            received_at=now,
+        )
+        output = route.handler(lab_request)
+        logger.debug(
+            "request %s %s:%s answered", request_id, service.name, call.operation
+        )
+        return codec.encode_result(service, call.operation, output, request_id)
+
+    def _error(
+        self, service: LabService | str, error: AwsError, request_id: str
+    ) -> WireResponse:
+        if isinstance(service, str):
+            return codec.encode_error(Protocol.QUERY, "", error, request_id)
+        return codec.encode_error(
+            service.protocol, service.xml_namespace, error, request_id
+        )
+
+
+def _service_for(request: sigv4.HttpRequest) -> LabService | str:
+    """The service a request is for: a lab service, or the name of one it lacks.
+
+    The signing scope names it (`Credential=AKID/date/region/sts/aws4_request`);
+    an unsigned request is placed by its X-Amz-Target prefix (JSON) or its
+    Version parameter (query, ec2), and otherwise treated as STS.
+    """
+    scope = sigv4.scope_of(request)
+    if scope is not None:
+        if scope.service in models.API_VERSIONS:
+            return models.service(scope.service)
+        return scope.service
+    target = request.header("x-amz-target")
+    if target:
+        found = models.service_for_target_prefix(target.partition(".")[0])
+        if found is not None:
+            return found
+    version = _version_parameter(request)
+    found = models.service_for_version(version) if version else None
+    return found or models.service("sts")
+
+
+def _version_parameter(request: sigv4.HttpRequest) -> str | None:
+    text = request.query
+    if request.body:
+        text += "&" + request.body.decode("utf-8", errors="replace")
+    for name, value in parse_qsl(text, keep_blank_values=True):
+        if name == "Version":
+            return value
+    return None
+
+
+def _headers(scope: Scope) -> dict[str, list[str]]:
+    headers: dict[str, list[str]] = {}
+    for name, value in scope.get("headers", []):
+        headers.setdefault(name.decode("latin-1").lower(), []).append(
+            value.decode("latin-1")
+        )
+    return headers
+
+
+async def _read_body(
+    receive: Receive, headers: dict[str, list[str]], limit: int
+) -> bytes:
+    declared = headers.get("content-length", ["0"])[0]
+    if declared.isdigit() and int(declared) > limit:
+        raise _BodyTooLargeError
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _BodyTooLargeError
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _respond(send: Send, response: WireResponse) -> None:
+    headers = [
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in response.headers
+    ]
+    headers.append((b"content-length", str(len(response.body)).encode()))
+    await send(
+        {"type": "http.response.start", "status": response.status, "headers": headers}
+    )
+    await send({"type": "http.response.body", "body": response.body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
