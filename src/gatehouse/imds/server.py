@@ -178,6 +178,8 @@ class _Connection:
         event = await self._next_event(deadline)
         if not isinstance(event, h11.Request):
             return None
+        if event.http_version not in (b"1.0", b"1.1"):
+            raise _MalformedRequestError(505, f"HTTP/{event.http_version!r}")
         request = MetadataRequest(
             method=event.method.decode("ascii", "replace"),
             path=event.target.decode("latin-1").split("?", 1)[0],
