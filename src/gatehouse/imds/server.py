@@ -103,6 +103,10 @@ class MetadataServer:
             await _Connection(self, reader, writer).serve()
         except (ConnectionError, asyncio.IncompleteReadError) as error:
             logger.debug("connection ended: %s", error)
+        except asyncio.CancelledError:
+            # Only stop() cancels connections; end quietly instead of letting the
+            # streams callback report the cancellation as an error.
+            logger.debug("connection closed by shutdown")
         finally:
             self._connections.discard(task)
             writer.close()
