@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
 import time
 
 import pytest
 
-from gatehouse.imds import Metric, TokenFault
+from gatehouse.imds import (
+    LocalCredentialProvider,
+    MetadataService,
+    Metric,
+    ServiceThread,
+    TokenFault,
+)
 
 from .helpers import Running, make_instance, start
 
@@ -246,3 +253,32 @@ def _read_response(sock: socket.socket) -> tuple[bytes, bytes]:
     while len(rest) < length:
         rest += sock.recv(4096)
     return head, rest
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback on this machine")
+def test_ipv6_gets_no_http_until_http_protocol_ipv6_is_enabled() -> None:
+    service = MetadataService(make_instance(), LocalCredentialProvider())
+    with ServiceThread(service, "::1", 0) as (host, port):
+        with socket.create_connection((host, port), timeout=5) as sock:
+            sock.sendall(b"GET /latest/meta-data/ami-id HTTP/1.1\r\nHost: x\r\n\r\n")
+            try:
+                answer = sock.recv(1024)
+            except ConnectionResetError:
+                answer = b""
+        assert answer == b""
+
+        service.modify_options(HttpProtocolIpv6="enabled")
+        connection = http.client.HTTPConnection(host, port, timeout=5)
+        connection.request("GET", "/latest/meta-data/ami-id")
+        response = connection.getresponse()
+        assert (response.status, response.read()) == (200, b"ami-0123456789abcdef0")
+        connection.close()
