@@ -7,6 +7,7 @@ import logging
 import click
 
 from gatehouse import __version__
+from gatehouse.imds.cli import imds
 from gatehouse.lab.cli import lab
 from gatehouse.policy.cli import policy
 from gatehouse.study.cli import study
@@ -24,6 +25,7 @@ def cli(verbose: int) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
 
+cli.add_command(imds)
 cli.add_command(lab)
 cli.add_command(policy)
 cli.add_command(serve)
