@@ -64,7 +64,7 @@ class IndexedEvent:
     read_only: bool
     access_key_id: str | None
     username: str | None
-    resources: tuple[tuple[str, str], ...]  # (type, name)
+    resources: tuple[tuple[str | None, str], ...]  # (type, name)
     cloudtrail_event: str
 
     @property
@@ -100,8 +100,11 @@ class IndexedEvent:
         out["EventSource"] = self.event_source
         if self.username:
             out["Username"] = self.username
+        # The model: "When the resource type cannot be determined, null is
+        # returned"; JSON null and an absent member parse alike, so it is left out.
         out["Resources"] = [
-            {"ResourceType": t, "ResourceName": n} for t, n in self.resources
+            {"ResourceName": n} if t is None else {"ResourceType": t, "ResourceName": n}
+            for t, n in self.resources
         ]
         out["CloudTrailEvent"] = self.cloudtrail_event
         return out
@@ -168,8 +171,7 @@ class EventIndex:
     def _prepare(rec: Mapping[str, Any]) -> tuple[tuple[str, str], IndexedEvent]:
         identity = rec.get("userIdentity") or {}
         resources = tuple(
-            (str(r.get("type", "")), str(r.get("ARN", "")))
-            for r in rec.get("resources") or ()
+            (r.get("type"), str(r.get("ARN", ""))) for r in rec.get("resources") or ()
         )
         event = IndexedEvent(
             event_time=_parse_event_time(rec["eventTime"]),

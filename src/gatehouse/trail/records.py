@@ -158,14 +158,20 @@ class UserIdentity:
 
 @dataclass(frozen=True, slots=True)
 class Resource:
-    """One entry of a record's `resources`, e.g. the role an AssumeRole targets."""
+    """One entry of a record's `resources`, e.g. the role an AssumeRole targets.
+
+    Some services log no `type` (SSM GetParameters in the Stratus set).
+    """
 
     arn: str
     account_id: str
-    type: str
+    type: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"ARN": self.arn, "accountId": self.account_id, "type": self.type}
+        out = {"ARN": self.arn, "accountId": self.account_id}
+        if self.type is not None:
+            out["type"] = self.type
+        return out
 
 
 @dataclass(frozen=True, slots=True)
