@@ -35,6 +35,12 @@ LOG = logging.getLogger(__name__)
 TABLE = "cloudtrail"
 _REQUIRED = ("eventTime", "eventName", "eventSource", "eventID")
 _INDEXED = (*_REQUIRED, "recipientAccountId", "awsRegion")
+_COLUMN_OF = {
+    "eventTime": "event_time",
+    "eventName": "event_name",
+    "eventSource": "event_source",
+    "eventID": "event_id",
+}
 
 # Columns of the `cloudtrail` table: name, SQL type, JSON path in the record.
 COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -145,7 +151,8 @@ def _create_tables(conn: duckdb.DuckDBPyConnection) -> None:
         f"CREATE TABLE IF NOT EXISTS {TABLE} ({columns}, record JSON, source_file VARCHAR)"
     )
     conn.execute(
-        "CREATE OR REPLACE TEMP TABLE trail_stage (source_file VARCHAR, pos BIGINT, r JSON)"
+        "CREATE OR REPLACE TEMP TABLE trail_stage "
+        "(source_file VARCHAR, pos BIGINT, r JSON, v VARCHAR[])"
     )
 
 
@@ -154,7 +161,7 @@ def _stage_files(conn: duckdb.DuckDBPyConnection, files: Sequence[str]) -> list[
     if not files:
         return []
     try:
-        conn.execute(_STAGE_SQL, [list(files)])
+        conn.execute(_STAGE_SQL.format(paths=_PATHS), [list(files)])
     except duckdb.Error:
         if len(files) == 1:
             return list(files)
@@ -162,6 +169,8 @@ def _stage_files(conn: duckdb.DuckDBPyConnection, files: Sequence[str]) -> list[
         return _stage_files(conn, files[:half]) + _stage_files(conn, files[half:])
     return []
 
+
+_PATHS = "[" + ", ".join(f"'{path}'" for _, _, path in COLUMNS) + "]"
 
 # One row per JSON value DuckDB reads; a {"Records": [...]} value is unnested,
 # any other value (an element of a bare array, a line) is one record.
@@ -178,10 +187,13 @@ WITH raw AS (
            json_type(json, '$.Records') = 'ARRAY' AS wrapped
     FROM raw
 )
-SELECT source_file,
-       CASE WHEN wrapped THEN generate_subscripts(recs, 1) ELSE NULL END AS pos,
-       unnest(recs) AS r
-FROM lists
+SELECT source_file, pos, r, json_extract_string(r, {paths}) AS v
+FROM (
+    SELECT source_file,
+           CASE WHEN wrapped THEN generate_subscripts(recs, 1) ELSE NULL END AS pos,
+           unnest(recs) AS r
+    FROM lists
+)
 """
 
 
@@ -190,16 +202,25 @@ def _stage_by_python(conn: duckdb.DuckDBPyConnection, path: str) -> list[ReadPro
     records, problems = read_file(Path(path))
     rows = [(path, pos, json.dumps(rec)) for pos, rec in records]
     if rows:
-        conn.executemany("INSERT INTO trail_stage VALUES (?, ?, ?::JSON)", rows)
+        conn.executemany(
+            "INSERT INTO trail_stage SELECT ?, ?, j, json_extract_string(j, "
+            f"{_PATHS}) FROM (SELECT ?::JSON AS j)",
+            rows,
+        )
     return problems
 
 
 def _finish(conn: duckdb.DuckDBPyConnection) -> list[ReadProblem]:
-    """Move valid staged records into the table; report the invalid ones."""
-    required = " AND ".join(f"json_type(r, '$.{key}') = 'VARCHAR'" for key in _REQUIRED)
-    valid = (
-        f"json_type(r) = 'OBJECT' AND {required} "
-        "AND try_cast(r->>'$.eventTime' AS TIMESTAMPTZ) IS NOT NULL"
+    """Move valid staged records into the table; report the invalid ones.
+
+    Validity is judged on the values extracted while staging (`v`, one
+    `json_extract_string` over every column's path), so no record is parsed again.
+    """
+    names = [name for name, _, _ in COLUMNS]
+    required = [names.index(_COLUMN_OF[key]) + 1 for key in _REQUIRED]
+    valid = " AND ".join(
+        ["try_cast(v[1] AS TIMESTAMPTZ) IS NOT NULL"]
+        + [f"v[{i}] IS NOT NULL" for i in required]
     )
     rows = conn.execute(
         f"SELECT source_file, pos FROM trail_stage WHERE NOT coalesce({valid}, false)"
@@ -213,14 +234,11 @@ def _finish(conn: duckdb.DuckDBPyConnection) -> list[ReadProblem]:
         for file, pos in rows
     ]
 
-    paths = ", ".join(f"'{path}'" for _, _, path in COLUMNS)
     picks = ", ".join(
         f"try_cast(v[{i + 1}] AS {kind})" for i, (_, kind, _) in enumerate(COLUMNS)
     )
     conn.execute(
-        f"INSERT INTO {TABLE} SELECT {picks}, r, source_file FROM ("
-        f"  SELECT json_extract_string(r, [{paths}]) AS v, r, source_file"
-        f"  FROM trail_stage WHERE {valid})"
+        f"INSERT INTO {TABLE} SELECT {picks}, r, source_file FROM trail_stage WHERE {valid}"
     )
     conn.execute("DROP TABLE trail_stage")
     return problems
