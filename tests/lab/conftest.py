@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
 
@@ -20,48 +20,44 @@ import uvicorn
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
-from gatehouse.lab.identity import (
-    Credential,
-    InMemoryCredentials,
-    Principal,
-    PrincipalKind,
-)
+from gatehouse.lab.identity import Caller, CallerKind, InMemoryCredentials, Origin
 from gatehouse.lab.server import LabApp
+
+from .proof_routes import PROOF_ROUTES
 
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
 CREATED = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
 
-ALICE = Principal(
-    kind=PrincipalKind.IAM_USER,
+ALICE_KEY = Caller(
+    access_key_id="AKIAGATEHOUSEALICE01",
+    kind=CallerKind.IAM_USER,
     account=ACCOUNT,
     arn=f"arn:aws:iam::{ACCOUNT}:user/alice",
     user_id="AIDAGATEHOUSEALICE01",
     name="alice",
-    created=CREATED,
+    origin=Origin.ACCESS_KEY,
+    secret_access_key="alice-secret-key-0000000000000000000000",
+    user_name="alice",
 )
-AUDITOR_SESSION = Principal(
-    kind=PrincipalKind.ASSUMED_ROLE,
+ALICE = ALICE_KEY
+SESSION_KEY = Caller(
+    access_key_id="ASIAGATEHOUSESESSION",
+    kind=CallerKind.ASSUMED_ROLE,
     account=ACCOUNT,
     arn=f"arn:aws:sts::{ACCOUNT}:assumed-role/auditor/audit-1",
     user_id="AROAGATEHOUSEAUDITOR:audit-1",
     name="audit-1",
-    created=CREATED,
-)
-ALICE_KEY = Credential(
-    "AKIAGATEHOUSEALICE01", "alice-secret-key-0000000000000000000000", ALICE
-)
-SESSION_KEY = Credential(
-    "ASIAGATEHOUSESESSION",
-    "session-secret-key-000000000000000000000",
-    AUDITOR_SESSION,
+    origin=Origin.ASSUME_ROLE,
+    secret_access_key="session-secret-key-000000000000000000000",
     session_token="session-token-for-the-auditor-role",
+    issued=CREATED,
     expiration=datetime.now(UTC) + timedelta(hours=1),
 )
-EXPIRED_KEY = Credential(
-    "ASIAGATEHOUSEEXPIRED",
-    "expired-secret-key-000000000000000000000",
-    AUDITOR_SESSION,
+EXPIRED_KEY = replace(
+    SESSION_KEY,
+    access_key_id="ASIAGATEHOUSEEXPIRED",
+    secret_access_key="expired-secret-key-000000000000000000000",
     session_token="an-expired-session-token",
     expiration=datetime.now(UTC) - timedelta(minutes=1),
 )
@@ -71,9 +67,7 @@ EXPIRED_KEY = Credential(
 class Lab:
     url: str
 
-    def client(
-        self, service: str, credential: Credential = ALICE_KEY, **config: object
-    ):
+    def client(self, service: str, credential: Caller = ALICE_KEY, **config: object):
         return boto3.session.Session().client(
             service,
             endpoint_url=self.url,
@@ -116,7 +110,7 @@ CREDENTIALS = InMemoryCredentials([ALICE_KEY, SESSION_KEY, EXPIRED_KEY])
 
 @pytest.fixture(scope="session")
 def lab() -> Iterator[Lab]:
-    with running(LabApp(credentials=CREDENTIALS)) as served:
+    with running(LabApp(credentials=CREDENTIALS, routes=PROOF_ROUTES)) as served:
         yield served
 
 
@@ -125,7 +119,7 @@ def signed_post(
     service: str,
     body: bytes | str,
     *,
-    credential: Credential = ALICE_KEY,
+    credential: Caller = ALICE_KEY,
     headers: dict[str, str] | None = None,
 ) -> httpx.Response:
     """A raw POST signed by botocore's own SigV4 signer, for bodies boto3 won't send."""

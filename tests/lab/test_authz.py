@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gatehouse.lab.authz import Authorizer
-from gatehouse.lab.caller import Caller, CallerKind, Origin, RoleRef
+from gatehouse.lab.identity import Caller, CallerKind, Origin, RoleRef
 from gatehouse.lab.seed import seed
 from gatehouse.lab.state import Kind, LabState
 from gatehouse.lab.world import load_world

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import httpx
 import pytest
 from botocore.exceptions import ClientError
@@ -188,11 +190,12 @@ def test_ec2_unknown_action_and_wrong_key(lab: Lab) -> None:
 
 
 def test_ec2_unknown_key_is_auth_failure(lab: Lab) -> None:
-    from gatehouse.lab.identity import Credential
 
     from .conftest import ALICE
 
-    stranger = Credential("AKIAGATEHOUSESTRANGE", "whatever", ALICE)
+    stranger = replace(
+        ALICE, access_key_id="AKIAGATEHOUSESTRANGE", secret_access_key="whatever"
+    )
     error = client_error(lab.client("ec2", stranger).describe_instances)
 
     assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 401

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from botocore.exceptions import ClientError
 
-from gatehouse.lab.identity import Credential
 from gatehouse.lab.server import MAX_BODY_BYTES, LabApp
 
 from .conftest import (
     ACCOUNT,
     ALICE,
-    ALICE_KEY,
+    CREATED,
     CREDENTIALS,
     EXPIRED_KEY,
     SESSION_KEY,
@@ -23,6 +23,7 @@ from .conftest import (
     running,
     signed_post,
 )
+from .proof_routes import PROOF_ROUTES
 
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/auditor"
 
@@ -130,7 +131,7 @@ def test_iam_get_user_without_a_name_describes_the_caller(lab: Lab) -> None:
 
     assert user["UserName"] == "alice"
     assert user["Arn"] == ALICE.arn
-    assert user["CreateDate"] == ALICE.created
+    assert user["CreateDate"] == CREATED
 
 
 def test_iam_get_user_from_a_role_session_needs_a_user_name(lab: Lab) -> None:
@@ -149,7 +150,7 @@ def test_iam_get_user_for_another_user_is_not_silently_answered(lab: Lab) -> Non
 
 
 def test_a_wrong_secret_key_does_not_match_the_signature(lab: Lab) -> None:
-    forged = Credential(ALICE_KEY.access_key_id, "not-alice-secret", ALICE)
+    forged = replace(ALICE, secret_access_key="not-alice-secret")
 
     error = client_error(lab.client("sts", forged).get_caller_identity)
 
@@ -161,7 +162,9 @@ def test_a_wrong_secret_key_does_not_match_the_signature(lab: Lab) -> None:
 
 
 def test_an_unknown_access_key_is_an_invalid_client_token(lab: Lab) -> None:
-    stranger = Credential("AKIAGATEHOUSESTRANGE", "whatever", ALICE)
+    stranger = replace(
+        ALICE, access_key_id="AKIAGATEHOUSESTRANGE", secret_access_key="whatever"
+    )
 
     error = client_error(lab.client("sts", stranger).get_caller_identity)
 
@@ -173,9 +176,7 @@ def test_an_unknown_access_key_is_an_invalid_client_token(lab: Lab) -> None:
 
 
 def test_temporary_keys_without_their_session_token_are_refused(lab: Lab) -> None:
-    tokenless = Credential(
-        SESSION_KEY.access_key_id, SESSION_KEY.secret_access_key, ALICE
-    )
+    tokenless = replace(SESSION_KEY, session_token=None)
 
     error = client_error(lab.client("sts", tokenless).get_caller_identity)
 
@@ -308,7 +309,11 @@ def test_a_service_the_lab_does_not_speak_answers_not_modelled(lab: Lab) -> None
 def test_a_clock_more_than_15_minutes_off_is_refused(
     offset: timedelta, code: str, start: str
 ) -> None:
-    app = LabApp(credentials=CREDENTIALS, clock=lambda: datetime.now(UTC) + offset)
+    app = LabApp(
+        credentials=CREDENTIALS,
+        routes=PROOF_ROUTES,
+        clock=lambda: datetime.now(UTC) + offset,
+    )
     with running(app) as skewed:
         error = client_error(skewed.client("sts").get_caller_identity)
 
@@ -319,7 +324,9 @@ def test_a_clock_more_than_15_minutes_off_is_refused(
 
 def test_a_clock_within_15_minutes_is_accepted() -> None:
     app = LabApp(
-        credentials=CREDENTIALS, clock=lambda: datetime.now(UTC) + timedelta(minutes=10)
+        credentials=CREDENTIALS,
+        routes=PROOF_ROUTES,
+        clock=lambda: datetime.now(UTC) + timedelta(minutes=10),
     )
     with running(app) as skewed:
         identity = skewed.client("sts").get_caller_identity()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gatehouse.lab.errors import AuthProblem
-from gatehouse.lab.identity import Credential, InMemoryCredentials
+from gatehouse.lab.identity import Caller, InMemoryCredentials
 from gatehouse.lab.sigv4 import HttpRequest, SigV4Error, verify
 
 from .conftest import ALICE, ALICE_KEY, SESSION_KEY
@@ -22,7 +23,7 @@ LOOKUP = InMemoryCredentials([ALICE_KEY, SESSION_KEY])
 
 
 def signed(
-    credential: Credential = ALICE_KEY,
+    credential: Caller = ALICE_KEY,
     *,
     url: str = "http://127.0.0.1:8080/",
     body: bytes = b"Action=GetCallerIdentity&Version=2011-06-15",
@@ -64,7 +65,7 @@ def problem_of(request: HttpRequest, now: datetime | None = None) -> AuthProblem
 def test_a_botocore_signed_request_verifies_to_its_principal() -> None:
     authenticated = verify(signed(), LOOKUP, datetime.now(UTC))
 
-    assert authenticated.credential.principal == ALICE
+    assert authenticated.caller == ALICE
     assert authenticated.scope.service == "sts"
     assert authenticated.scope.region == "eu-west-1"
 
@@ -72,13 +73,11 @@ def test_a_botocore_signed_request_verifies_to_its_principal() -> None:
 def test_session_credentials_verify_with_their_token() -> None:
     authenticated = verify(signed(SESSION_KEY), LOOKUP, datetime.now(UTC))
 
-    assert authenticated.credential.access_key_id == SESSION_KEY.access_key_id
+    assert authenticated.caller.access_key_id == SESSION_KEY.access_key_id
 
 
 def test_a_long_term_key_with_a_session_token_is_refused() -> None:
-    with_token = Credential(
-        ALICE_KEY.access_key_id, ALICE_KEY.secret_access_key, ALICE, "tok"
-    )
+    with_token = replace(ALICE_KEY, session_token="tok")
 
     assert problem_of(signed(with_token)) is AuthProblem.UNKNOWN_KEY
 
@@ -99,7 +98,7 @@ def test_a_changed_body_breaks_the_signature() -> None:
 def test_a_presigned_url_verifies_and_expires() -> None:
     request = signed(presign=True)
 
-    assert verify(request, LOOKUP, datetime.now(UTC)).credential.principal == ALICE
+    assert verify(request, LOOKUP, datetime.now(UTC)).caller == ALICE
     assert (
         problem_of(request, datetime.now(UTC) + timedelta(minutes=16))
         is AuthProblem.SIGNATURE_EXPIRED
@@ -158,4 +157,4 @@ def test_whatever_botocore_signs_verifies(
         "POST", parts.path or "/", parts.query, headers, prepared.body or b""
     )
 
-    assert verify(sent, LOOKUP, datetime.now(UTC)).credential.principal == ALICE
+    assert verify(sent, LOOKUP, datetime.now(UTC)).caller == ALICE

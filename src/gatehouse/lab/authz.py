@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from gatehouse.lab.caller import Caller, CallerKind
+from gatehouse.lab.identity import Caller, CallerKind
 from gatehouse.lab.state import GLOBAL, Kind, LabState
 from gatehouse.policy import (
     Evaluation,

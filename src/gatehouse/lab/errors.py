@@ -293,3 +293,105 @@ EC2_INSTANCE_ID_MALFORMED = ErrorSpec(
 EC2_DRY_RUN_OPERATION = ErrorSpec(
     "DryRunOperation", 412, "Request would have succeeded, but DryRun flag is set."
 )
+
+# --- Authorization ---------------------------------------------------------------
+
+# IAM User Guide, "Access denied error messages": "User: <arn> is not authorized
+# to perform: <action> on resource: <arn> because no <type> policy allows the
+# <action> action" or "... with an explicit deny in a <type> policy". STS is
+# observed without the "because" clause (aws-facts §1.4), so STS omits it.
+ACCESS_DENIED = ErrorSpec(
+    "AccessDenied",
+    403,
+    "User: {caller} is not authorized to perform: {action} on resource: {resource}"
+    "{because}",
+)
+# JSON services (SSM, CloudTrail) name the same denial AccessDeniedException, 400.
+ACCESS_DENIED_EXCEPTION = ErrorSpec(
+    "AccessDeniedException",
+    400,
+    "User: {caller} is not authorized to perform: {action} on resource: {resource}"
+    "{because}",
+)
+# EC2: UnauthorizedOperation, 403, followed by an encoded authorization message
+# that sts:DecodeAuthorizationMessage reads (EC2 API reference, common errors).
+EC2_UNAUTHORIZED = ErrorSpec(
+    "UnauthorizedOperation",
+    403,
+    "You are not authorized to perform this operation. User: {caller} is not "
+    "authorized to perform: {action} on resource: {resource}{because}. Encoded "
+    "authorization failure message: {encoded}",
+)
+# Observed (aws-facts §1.4): the root user cannot assume roles.
+ROOT_CANNOT_ASSUME = ErrorSpec(
+    "AccessDenied", 403, "Roles may not be assumed by root accounts."
+)
+
+# --- STS -------------------------------------------------------------------------
+
+# Observed (aws-facts §1.3, §7): the two duration refusals, ValidationError 400.
+DURATION_EXCEEDS_CHAINING_LIMIT = ErrorSpec(
+    "ValidationError",
+    400,
+    "The requested DurationSeconds exceeds the 1 hour session limit for roles "
+    "assumed by role chaining.",
+)
+DURATION_EXCEEDS_ROLE_MAXIMUM = ErrorSpec(
+    "ValidationError",
+    400,
+    "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
+)
+# Observed (aws-facts §1.9): session credentials cannot mint more session tokens.
+SESSION_CREDENTIALS_REFUSED = ErrorSpec(
+    "AccessDenied", 403, "Cannot call {operation} with session credentials"
+)
+# Observed in STS answers (aws/aws-cli#2279, #6325; y13i/sgviz#9).
+MFA_INVALID_CODE = ErrorSpec(
+    "AccessDenied",
+    403,
+    "MultiFactorAuthentication failed with invalid MFA one time pass code.",
+)
+MFA_UNKNOWN_DEVICE = ErrorSpec(
+    "AccessDenied",
+    403,
+    "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify "
+    "your MFA serial number is valid and associated with this user.",
+)
+MFA_INCOMPLETE = ErrorSpec(
+    "AccessDenied",
+    403,
+    "MultiFactorAuthentication failed, must provide both MFA serial number and one "
+    "time pass code.",
+)
+# STS model: PackedPolicyTooLargeException (400). The wording is observed from
+# AWS ("Packed policy consumes N% of allotted space, please use smaller policy.").
+PACKED_POLICY_TOO_LARGE = ErrorSpec(
+    "PackedPolicyTooLarge",
+    400,
+    "Packed policy consumes {percent}% of allotted space, please use smaller policy.",
+)
+# STS model: MalformedPolicyDocumentException (400); the detail is the engine's.
+STS_MALFORMED_POLICY = ErrorSpec("MalformedPolicyDocument", 400, "{detail}")
+# Gatehouse choices (UNCONFIRMED wording): transitive tag keys that name no
+# passed tag, and a session tag that would replace an inherited transitive tag.
+TRANSITIVE_KEY_NOT_TAGGED = ErrorSpec(
+    "InvalidParameterValue",
+    400,
+    "The transitive tag key {key} is not among the session tags of this request.",
+)
+TRANSITIVE_TAG_OVERRIDE = ErrorSpec(
+    "InvalidParameterValue",
+    400,
+    "The session tag {key} is a transitive tag of the calling session and cannot "
+    "be set again.",
+)
+DUPLICATE_TAG_KEYS = ErrorSpec(
+    "InvalidParameterValue",
+    400,
+    "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+)
+# Observed (aws-facts §1.9, ERR-GSTIAM): GetSessionToken credentials without MFA
+# calling IAM are refused as an invalid token.
+GST_IAM_WITHOUT_MFA = ErrorSpec(
+    "InvalidClientTokenId", 403, "The security token included in the request is invalid"
+)

@@ -1,19 +1,22 @@
-"""Who a request is from: principals, their credentials, and how the lab finds them.
+"""Who a request is from: the callers the lab knows and how it finds them.
 
-The verifier asks a `CredentialLookup` for an access key id; today an in-memory
-table answers, later the lab's state store will.
+SigV4 verification asks a `CredentialLookup` for an access key id and gets back
+the `Caller` behind it: the identity, its secret (to check the signature) and
+everything its credentials carry (session issue time, MFA, source identity,
+session tags and policies), which authorization and CloudTrail need.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
+from typing import Any
 
 
-class PrincipalKind(enum.Enum):
-    """The kinds of caller AWS distinguishes (CloudTrail's userIdentity.type)."""
+class CallerKind(Enum):
+    """CloudTrail's userIdentity.type for each kind of caller."""
 
     ROOT = "Root"
     IAM_USER = "IAMUser"
@@ -21,43 +24,74 @@ class PrincipalKind(enum.Enum):
     FEDERATED_USER = "FederatedUser"
 
 
-@dataclass(frozen=True)
-class Principal:
-    """The identity behind a credential, as GetCallerIdentity reports it."""
+class Origin(Enum):
+    """How a set of credentials came to be."""
 
-    kind: PrincipalKind
+    ACCESS_KEY = "AccessKey"
+    ASSUME_ROLE = "AssumeRole"
+    ASSUME_ROLE_WITH_SAML = "AssumeRoleWithSAML"
+    ASSUME_ROLE_WITH_WEB_IDENTITY = "AssumeRoleWithWebIdentity"
+    GET_SESSION_TOKEN = "GetSessionToken"
+    GET_FEDERATION_TOKEN = "GetFederationToken"
+    EC2_INSTANCE = "EC2"
+
+
+@dataclass(frozen=True)
+class RoleRef:
+    name: str
+    arn: str
+    id: str
+    account: str
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A verified caller and everything its credentials carry.
+
+    `secret_access_key` and `session_token` are here only so that SigV4 can be
+    checked; they never appear in `repr`, logs or records.
+    """
+
+    access_key_id: str
+    kind: CallerKind
     account: str
     arn: str
     user_id: str
     name: str
-    created: datetime  # user creation, or session issue time for temporary keys
-    path: str = "/"
-
-
-@dataclass(frozen=True)
-class Credential:
-    """A secret the lab knows, with what it proves. Never log `secret_access_key`."""
-
-    access_key_id: str
-    secret_access_key: str
-    principal: Principal
-    session_token: str | None = None
+    origin: Origin
+    secret_access_key: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)
+    user_name: str | None = None
+    role: RoleRef | None = None
+    issued: datetime | None = None
     expiration: datetime | None = None
+    mfa_authenticated_at: datetime | None = None
+    source_identity: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    transitive_tag_keys: tuple[str, ...] = ()
+    session_policies: tuple[Mapping[str, Any], ...] = ()
+    chained: bool = False
+    ec2_role_delivery: str | None = None
+    source_instance: str | None = None
+    issuer_user_id: str | None = None
 
-    def __repr__(self) -> str:
-        return f"Credential(access_key_id={self.access_key_id!r}, principal={self.principal!r})"
+    @property
+    def temporary(self) -> bool:
+        return self.session_token is not None
+
+    @property
+    def mfa_present(self) -> bool:
+        return self.mfa_authenticated_at is not None
 
 
-CredentialLookup = Callable[[str], Credential | None]
+CredentialLookup = Callable[[str], Caller | None]
 
 
 class InMemoryCredentials:
-    """A fixed table of credentials, keyed by access key id."""
+    """A fixed table of callers, keyed by access key id."""
 
-    def __init__(self, credentials: Iterable[Credential] = ()) -> None:
-        self._by_key: Mapping[str, Credential] = {
-            credential.access_key_id: credential for credential in credentials
-        }
+    def __init__(self, callers: Iterable[Caller] = ()) -> None:
+        self._by_key: Mapping[str, Caller] = {c.access_key_id: c for c in callers}
 
-    def __call__(self, access_key_id: str) -> Credential | None:
+    def __call__(self, access_key_id: str) -> Caller | None:
         return self._by_key.get(access_key_id)

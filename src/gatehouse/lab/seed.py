@@ -267,6 +267,7 @@ def _seed_user(w: StateWriter, account: str, user: User, created: str) -> None:
             {
                 "type": "access-key",
                 "access_key_id": key_id,
+                "account": account,
                 "secret_access_key": key.secret_access_key or ids.secret_access_key(),
                 "user": user.name,
                 "status": "Active" if key.active else "Inactive",

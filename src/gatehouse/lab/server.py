@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from gatehouse.lab import errors, models, sigv4
@@ -21,8 +21,11 @@ from gatehouse.lab.identity import CredentialLookup
 from gatehouse.lab.models import LabService, Protocol
 from gatehouse.lab.protocol import codec
 from gatehouse.lab.protocol.wire import WireResponse
-from gatehouse.lab.request import LabRequest
+from gatehouse.lab.request import Handler, LabRequest
 from gatehouse.lab.routes import RouteTable, default_routes
+
+if TYPE_CHECKING:
+    from gatehouse.lab.runtime import LabRuntime
 
 logger = logging.getLogger(__name__)
 
@@ -45,14 +48,20 @@ class LabApp:
     def __init__(
         self,
         *,
-        credentials: CredentialLookup,
+        credentials: CredentialLookup | None = None,
+        runtime: LabRuntime | None = None,
         routes: RouteTable | None = None,
         clock: Callable[[], datetime] | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
+        if credentials is None:
+            if runtime is None:
+                raise ValueError("LabApp needs a runtime or a credential lookup")
+            credentials = runtime.lookup
         self.credentials = credentials
+        self.runtime = runtime
         self.routes = default_routes() if routes is None else routes
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock = clock or (runtime.clock if runtime else lambda: datetime.now(UTC))
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -117,28 +126,46 @@ class LabApp:
             ) from None
 
         call = codec.decode(service, request)
+        lab_request = LabRequest(
+            service=service.name,
+            operation=call.operation,
+            params=call.params,
+            caller=authenticated.caller,
+            region=authenticated.scope.region,
+            source_ip=source_ip,
+            request_id=request_id,
+            received_at=now,
+            user_agent=request.header("user-agent") or "",
+            host=request.header("host") or "",
+        )
+        if self.runtime is not None:
+            self.runtime.admit(lab_request)
         route = self.routes.get((service.name, call.operation))
         if route is None:
             raise errors.NOT_MODELLED.error(
                 service=service.name, operation=call.operation
             )
 
-        lab_request = LabRequest(
-            service=service.name,
-            operation=call.operation,
-            params=call.params,
-            caller=authenticated.credential.principal,
-            access_key_id=authenticated.credential.access_key_id,
-            region=authenticated.scope.region,
-            source_ip=source_ip,
-            request_id=request_id,
-            received_at=now,
-        )
-        output = route.handler(lab_request)
+        output = self._run(route.handler, lab_request)
         logger.debug(
             "request %s %s:%s answered", request_id, service.name, call.operation
         )
         return codec.encode_result(service, call.operation, output, request_id)
+
+    def _run(self, handler: Handler, request: LabRequest) -> dict[str, Any]:
+        """Call the handler; hand the outcome, answer or AWS error, to CloudTrail."""
+        runtime = self.runtime
+        try:
+            # Only protocol tests run without a runtime, with handlers that
+            # never touch it.
+            output = handler(runtime, request)  # type: ignore[arg-type]
+        except AwsError as error:
+            if runtime is not None:
+                runtime.record(request, None, error)
+            raise
+        if runtime is not None:
+            runtime.record(request, output, None)
+        return output
 
     def _error(
         self, service: LabService | str, error: AwsError, request_id: str

@@ -18,7 +18,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import quote, unquote_plus
 
 from gatehouse.lab.errors import AuthProblem
-from gatehouse.lab.identity import Credential, CredentialLookup
+from gatehouse.lab.identity import Caller, CredentialLookup
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class Signature:
 
 @dataclass(frozen=True)
 class Authenticated:
-    credential: Credential
+    caller: Caller
     scope: CredentialScope
     signed_at: datetime
 
@@ -110,7 +110,7 @@ def verify(
 
     if credential.expiration is not None and credential.expiration <= now:
         raise SigV4Error(AuthProblem.EXPIRED_TOKEN)
-    return Authenticated(credential=credential, scope=claim.scope, signed_at=signed_at)
+    return Authenticated(caller=credential, scope=claim.scope, signed_at=signed_at)
 
 
 def scope_of(request: HttpRequest) -> CredentialScope | None:
@@ -272,7 +272,7 @@ def _amz(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime(AMZ_DATE_FORMAT)
 
 
-def _find_credential(claim: Signature, lookup: CredentialLookup) -> Credential:
+def _find_credential(claim: Signature, lookup: CredentialLookup) -> Caller:
     credential = lookup(claim.scope.access_key_id)
     if credential is None:
         logger.debug("unknown access key %s", claim.scope.access_key_id)

@@ -101,16 +101,25 @@ class Evaluation:
     request: Request = field(compare=False)
     deciding: tuple[StatementMatch, ...] = ()
     considered: tuple[StatementMatch, ...] = ()
+    missing: PolicyType | None = None
 
     @property
     def allowed(self) -> bool:
         return self.decision is Decision.ALLOW
+
+    @property
+    def denied_by(self) -> PolicyType | None:
+        """The policy type that denied: the one with the Deny, or the one lacking an Allow."""
+        if self.decision is Decision.EXPLICIT_DENY and self.deciding:
+            return self.deciding[0].policy_type
+        return self.missing
 
     def to_json(self) -> dict[str, Any]:
         request = self.request
         return {
             "decision": self.decision.value,
             "reason": self.reason,
+            "denied_by": self.denied_by.value if self.denied_by else None,
             "request": {
                 "principal": request.principal.to_json(),
                 "action": request.action,
@@ -358,7 +367,9 @@ def evaluate(request: Request, policies: PolicySet) -> Evaluation:
     for index, matches in enumerate(scp_levels):
         if not _allows(matches):
             reason = f"no service control policy at level {index} allows the action"
-            return collect.result(Decision.IMPLICIT_DENY, reason)
+            return collect.result(
+                Decision.IMPLICIT_DENY, reason, missing=PolicyType.SCP
+            )
 
     return _decide_grant(collect, identity, resource, boundary, session, policies)
 
@@ -383,7 +394,9 @@ def _decide_grant(
                 resource_allows,
             )
         return collect.result(
-            Decision.IMPLICIT_DENY, "no resource-based policy allows this caller"
+            Decision.IMPLICIT_DENY,
+            "no resource-based policy allows this caller",
+            missing=PolicyType.RESOURCE,
         )
 
     bounded = _limits_met(boundary, session, policies)
@@ -400,15 +413,17 @@ def _decide_grant(
             Decision.IMPLICIT_DENY,
             "the resource is in another account and its resource-based policy "
             "does not allow this caller",
+            missing=PolicyType.RESOURCE,
         )
     if not identity_allows:
         return collect.result(
             Decision.IMPLICIT_DENY,
             "cross-account access needs an identity-based policy that allows "
             "the action as well as the resource-based policy",
+            missing=PolicyType.IDENTITY,
         )
     if bounded is not None:
-        return collect.result(Decision.IMPLICIT_DENY, bounded)
+        return collect.result(Decision.IMPLICIT_DENY, bounded[0], missing=bounded[1])
     return collect.result(
         Decision.ALLOW,
         "both the identity-based policy and the other account's resource-based "
@@ -421,7 +436,7 @@ def _decide_same_account(
     collect: _Collector,
     identity_allows: list[StatementMatch],
     resource_allows: list[StatementMatch],
-    bounded: str | None,
+    bounded: tuple[str, PolicyType] | None,
     root_of_account: bool,
 ) -> Evaluation:
     """Inside one account either the resource or the identity policy can grant."""
@@ -447,6 +462,7 @@ def _decide_same_account(
             Decision.IMPLICIT_DENY,
             "this resource's own policy (a role's trust policy, a key policy) "
             "must allow the caller, and it does not",
+            missing=PolicyType.RESOURCE,
         )
     if not identity_allows and not root_of_account:
         reason = "no identity-based policy allows the action"
@@ -455,9 +471,11 @@ def _decide_same_account(
                 " (the resource-based policy names only the account, which "
                 "needs an identity-based policy too)"
             )
-        return collect.result(Decision.IMPLICIT_DENY, reason)
+        return collect.result(
+            Decision.IMPLICIT_DENY, reason, missing=PolicyType.IDENTITY
+        )
     if bounded is not None:
-        return collect.result(Decision.IMPLICIT_DENY, bounded)
+        return collect.result(Decision.IMPLICIT_DENY, bounded[0], missing=bounded[1])
     if not identity_allows:
         return collect.result(
             Decision.ALLOW, "the account root user has every permission in its account"
@@ -469,12 +487,12 @@ def _decide_same_account(
 
 def _limits_met(
     boundary: list[StatementMatch], session: list[StatementMatch], policies: PolicySet
-) -> str | None:
+) -> tuple[str, PolicyType] | None:
     """Why a boundary or session policy withholds the action, or None."""
     if policies.boundaries and not _allows(boundary):
-        return "the permissions boundary does not allow the action"
+        return "the permissions boundary does not allow the action", PolicyType.BOUNDARY
     if policies.session and not _allows(session):
-        return "the session policy does not allow the action"
+        return "the session policy does not allow the action", PolicyType.SESSION
     return None
 
 
@@ -538,7 +556,14 @@ class _Collector:
         decision: Decision,
         reason: str,
         deciding: Sequence[StatementMatch] = (),
+        *,
+        missing: PolicyType | None = None,
     ) -> Evaluation:
         return Evaluation(
-            decision, reason, self.request, tuple(deciding), tuple(self.considered)
+            decision,
+            reason,
+            self.request,
+            tuple(deciding),
+            tuple(self.considered),
+            missing,
         )
