@@ -78,7 +78,9 @@ def world_lab(state_dir: Path) -> Iterator[WorldLab]:
     index = EventIndex()
     trail = TrailWriter(state_dir, interval=3600, listener=index)
     trail.start()
-    runtime = LabRuntime(state=state, world=world, state_dir=state_dir, trail=trail)
+    runtime = LabRuntime(
+        state=state, world=world, state_dir=state_dir, trail=trail, events=index
+    )
     try:
         with running(LabApp(runtime=runtime)) as served:
             yield WorldLab(served.url, runtime, index, trail)

@@ -2,12 +2,143 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
 import click
+
+from gatehouse.paths import data_dir
+
+_STATE = click.option(
+    "--state",
+    "state_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="State directory (default: <data dir>/lab).",
+)
+_WORLD = click.option(
+    "--world",
+    "world_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="World file (default: the built-in world).",
+)
+
+
+def _paths(state_dir: Path | None) -> Any:
+    from gatehouse.lab.launch import LabPaths
+
+    return LabPaths((state_dir or data_dir() / "lab").resolve())
 
 
 @click.group()
 def lab() -> None:
     """Run and inspect the local AWS (the lab)."""
+
+
+@lab.command()
+@_WORLD
+@_STATE
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--port", default=4566, show_default=True, type=int, help="Endpoint port."
+)
+@click.option(
+    "--detach", is_flag=True, help="Run in the background; stop with `lab down`."
+)
+def up(
+    world_path: Path | None, state_dir: Path | None, host: str, port: int, detach: bool
+) -> None:
+    """Start the lab endpoint and its instances' metadata services.
+
+    Example:
+
+        gatehouse lab up --detach && eval "$(gatehouse lab env)" && aws --profile home sts get-caller-identity
+    """
+    from gatehouse.lab.launch import LabError, RunningLab, running_pid
+    from gatehouse.lab.world import WorldError
+
+    paths = _paths(state_dir)
+    if running_pid(paths) is not None:
+        raise click.ClickException(
+            f"a lab is already running on {paths.root}; see `gatehouse lab env`"
+        )
+    if detach:
+        _start_detached(paths, world_path, host, port)
+        return
+
+    try:
+        running = RunningLab(paths, world_path=world_path, host=host, port=port)
+        description = running.start()
+    except (LabError, WorldError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(_summary(description))
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        stop.wait()
+    finally:
+        running.stop()
+        click.echo("lab stopped", err=True)
+
+
+@lab.command()
+@_STATE
+def down(state_dir: Path | None) -> None:
+    """Stop a lab started with --detach (example: gatehouse lab down)."""
+    from gatehouse.lab.launch import running_pid
+
+    paths = _paths(state_dir)
+    pid = running_pid(paths)
+    if pid is None:
+        raise click.ClickException(f"no lab is running on {paths.root}")
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    while running_pid(paths) is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if running_pid(paths) is not None:
+        raise click.ClickException(f"the lab (pid {pid}) did not stop within 20 s")
+    click.echo(f"lab on {paths.root} stopped")
+
+
+@lab.command()
+@_WORLD
+@_STATE
+def reset(world_path: Path | None, state_dir: Path | None) -> None:
+    """Return the lab to its world's initial state (example: gatehouse lab reset)."""
+    from gatehouse.lab.launch import LabError
+    from gatehouse.lab.launch import reset as reset_lab
+    from gatehouse.lab.world import WorldError, load_world
+
+    paths = _paths(state_dir)
+    try:
+        reset_lab(paths, load_world(world_path))
+    except (LabError, WorldError) as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"lab state on {paths.root} reset")
+
+
+@lab.command()
+@_STATE
+def env(state_dir: Path | None) -> None:
+    """Print the shell exports that point the AWS CLI at the lab.
+
+    Example: eval "$(gatehouse lab env)"
+    """
+    paths = _paths(state_dir)
+    try:
+        description = json.loads(paths.description.read_text(encoding="utf-8"))
+    except OSError:
+        raise click.ClickException(f"no lab is running on {paths.root}") from None
+    click.echo(_exports(description))
 
 
 @lab.command()
@@ -17,3 +148,63 @@ def coverage() -> None:
     from gatehouse.lab.routes import default_routes
 
     click.echo(coverage_markdown(default_routes()), nl=False)
+
+
+def _exports(description: dict[str, Any]) -> str:
+    return "\n".join(
+        [
+            f"export AWS_CONFIG_FILE={description['config_file']}",
+            f"export AWS_SHARED_CREDENTIALS_FILE={description['credentials_file']}",
+        ]
+    )
+
+
+def _summary(description: dict[str, Any]) -> str:
+    accounts = ", ".join(f"{a['alias']} ({a['id']})" for a in description["accounts"])
+    lines = [
+        f"Gatehouse lab on {description['endpoint']} (state: {description['state_dir']})",
+        f"accounts: {accounts}",
+    ]
+    for instance, info in description["instances"].items():
+        lines.append(f"instance {instance}: metadata service {info['imds']}")
+    lines += ["", _exports(description), "aws --profile home sts get-caller-identity"]
+    return "\n".join(lines)
+
+
+def _start_detached(paths: Any, world_path: Path | None, host: str, port: int) -> None:
+    from gatehouse.lab.launch import running_pid
+
+    paths.root.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "gatehouse",
+        "lab",
+        "up",
+        "--state",
+        str(paths.root),
+    ]
+    command += ["--host", host, "--port", str(port)]
+    if world_path is not None:
+        command += ["--world", str(world_path)]
+    with paths.log_file.open("ab") as log:
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise click.ClickException(f"the lab failed to start; see {paths.log_file}")
+        if running_pid(paths) == process.pid:
+            description = json.loads(paths.description.read_text(encoding="utf-8"))
+            click.echo(_summary(description))
+            return
+        time.sleep(0.1)
+    process.terminate()
+    raise click.ClickException(
+        f"the lab did not start within 60 s; see {paths.log_file}"
+    )

@@ -395,3 +395,8 @@ DUPLICATE_TAG_KEYS = ErrorSpec(
 GST_IAM_WITHOUT_MFA = ErrorSpec(
     "InvalidClientTokenId", 403, "The security token included in the request is invalid"
 )
+
+
+def from_lookup_error(code: str, status: int, message: str) -> AwsError:
+    """A CloudTrail LookupEvents error (raised by gatehouse.trail) as an AwsError."""
+    return AwsError(ErrorSpec(code, status, "{message}"), {"message": message})

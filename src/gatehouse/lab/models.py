@@ -58,6 +58,7 @@ API_VERSIONS: dict[str, str] = {
     "iam": "2010-05-08",
     "ec2": "2016-11-15",
     "ssm": "2014-11-06",
+    "cloudtrail": "2013-11-01",
 }
 
 

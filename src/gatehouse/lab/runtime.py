@@ -28,6 +28,7 @@ from gatehouse.lab.world import World
 from gatehouse.policy import Decision, Evaluation, PolicyKind, PolicyType
 from gatehouse.trail import (
     ApiCall,
+    EventIndex,
     IdentityType,
     Resource,
     SessionContext,
@@ -65,6 +66,7 @@ class LabRuntime:
         state_dir: Path,
         clock: Callable[[], datetime] | None = None,
         trail: TrailWriter | None = None,
+        events: EventIndex | None = None,
     ) -> None:
         self.state = state
         self.world = world
@@ -72,6 +74,10 @@ class LabRuntime:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.authorizer = Authorizer(state)
         self.trail = trail
+        self.events = events if events is not None else EventIndex()
+        # Running metadata services by instance id, filled by the launcher;
+        # EC2's ModifyInstanceMetadataOptions changes them in place.
+        self.metadata_services: dict[str, Any] = {}
         self._callers: dict[str, Caller] = {}
         self._callers_revision = -1
         self._lock = threading.Lock()

@@ -191,7 +191,7 @@ def _service_for(request: sigv4.HttpRequest) -> LabService | str:
         return scope.service
     target = request.header("x-amz-target")
     if target:
-        found = models.service_for_target_prefix(target.partition(".")[0])
+        found = models.service_for_target_prefix(target.rpartition(".")[0])
         if found is not None:
             return found
     version = _version_parameter(request)

@@ -188,11 +188,25 @@ class Organization:
 
 
 @dataclass(frozen=True)
+class RoleProfile:
+    """A named AWS CLI profile that assumes a role from another profile."""
+
+    name: str
+    role_arn: str
+    source_profile: str
+    external_id: str | None = None
+    duration_seconds: int | None = None
+    mfa_serial: str | None = None
+    role_session_name: str | None = None
+
+
+@dataclass(frozen=True)
 class World:
     name: str
     region: str
     accounts: tuple[Account, ...]
     organization: Organization | None = None
+    profiles: tuple[RoleProfile, ...] = ()
 
     def account(self, key: str) -> Account:
         """An account by id or alias; KeyError when there is none."""
@@ -307,11 +321,30 @@ class _Reader:
             organization = self.organization(
                 top["organization"], {a.id for a in accounts}
             )
+        profiles = tuple(
+            RoleProfile(
+                name=str(p.get("name", "")),
+                role_arn=str(p.get("role_arn", "")),
+                source_profile=str(p.get("source_profile", "")),
+                external_id=p.get("external_id"),
+                duration_seconds=p.get("duration_seconds"),
+                mfa_serial=p.get("mfa_serial"),
+                role_session_name=p.get("role_session_name"),
+            )
+            for _, p in self.items(top.get("profiles"), "$.profiles")
+        )
+        for index, profile in enumerate(profiles):
+            if not profile.name or not profile.role_arn or not profile.source_profile:
+                self.fail(
+                    f"$.profiles[{index}]",
+                    "a profile needs name, role_arn and source_profile",
+                )
         return World(
             name=str(top.get("name") or default_name),
             region=str(top.get("region") or "us-east-1"),
             accounts=accounts,
             organization=organization,
+            profiles=profiles,
         )
 
     def _check_unique(self, values: list[str], where: str, what: str) -> None:

@@ -97,7 +97,7 @@ def _form_operation(service: LabService, pairs: list[tuple[str, str]]) -> str:
 
 
 def _json_operation(service: LabService, request: HttpRequest) -> str:
-    prefix, _, operation = (request.header("x-amz-target") or "").partition(".")
+    prefix, _, operation = (request.header("x-amz-target") or "").rpartition(".")
     if prefix != service.target_prefix or operation not in service.operations:
         raise errors.UNKNOWN_OPERATION.error()
     return operation
