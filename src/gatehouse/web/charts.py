@@ -24,7 +24,7 @@ class Column:
 
 def bar_chart(bars: Sequence[Tally], *, title: str) -> Markup:
     """Horizontal bars of percent right, one per label."""
-    row, label_width, width = 28, 250, 620
+    row, label_width, width = 28, 300, 670
     plot = width - label_width - 100
     height = row * len(bars) + 8
     summary = "; ".join(
