@@ -354,7 +354,9 @@ def test_a_role_is_created_and_described_as_iam_describes_it(iam: Any) -> None:
         AssumeRolePolicyDocument=json.dumps(EC2_TRUST),
         Description="the app",
         MaxSessionDuration=7200,
+        Tags=[{"Key": "app", "Value": "web"}],
     )["Role"]
+    assert created["Tags"] == [{"Key": "app", "Value": "web"}]
     assert created["RoleId"].startswith("AROA")
     assert created["Arn"] == f"arn:aws:iam::{HOME}:role/apps/app-role"
 
@@ -1186,3 +1188,14 @@ def test_the_aws_cli_manages_users_through_a_profile(
     assert again.returncode != 0
     assert "(EntityAlreadyExists)" in again.stderr
     assert "User with name cli-user already exists." in again.stderr
+
+
+def test_sign_in_session_durations_are_not_modelled(iam: Any) -> None:
+    error = error_of(
+        iam.create_role,
+        RoleName="signin-role",
+        AssumeRolePolicyDocument=json.dumps(EC2_TRUST),
+        MaxSigninSessionDuration=3600,
+    )
+    assert (error["Code"], error["Status"]) == ("NotModelled", "501")
+    assert "MaxSigninSessionDuration" in error["Message"]

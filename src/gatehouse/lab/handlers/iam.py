@@ -903,7 +903,7 @@ def _trust_policy(text: str) -> dict[str, Any]:
 def create_role(runtime: LabRuntime, request: LabRequest) -> dict[str, Any]:
     params = request.params
     account = request.caller.account
-    _refuse_sign_in_duration(params)
+    _refuse_sign_in_duration(request)
     name, path = params["RoleName"], params.get("Path", "/")
     arn = ROLE.arn(account, path, name)
     tags = _tags(params.get("Tags", []))
@@ -940,15 +940,15 @@ def create_role(runtime: LabRuntime, request: LabRequest) -> dict[str, Any]:
     _note(request, ROLE.trail_type, arn)
     logger.info("created role %s", arn)
     return {
-        "Role": _role_out(runtime, role) | _boundary_out(role.doc) | _tags_out(tags)
+        "Role": _role_out(runtime, role) | _boundary_out(role.doc) | _tags_out(role.doc)
     }
 
 
-def _refuse_sign_in_duration(params: Mapping[str, Any]) -> None:
+def _refuse_sign_in_duration(request: LabRequest) -> None:
     for name in ("MaxSigninSessionDuration", "ResetMaxSigninSessionDuration"):
-        if name in params:
+        if name in request.params:
             raise errors.NOT_MODELLED_CASE.error(
-                service="iam", operation="roles", case=f"with {name}"
+                service="iam", operation=request.operation, case=f"with {name}"
             )
 
 
@@ -960,7 +960,7 @@ def get_role(runtime: LabRuntime, request: LabRequest) -> dict[str, Any]:
 
 def update_role(runtime: LabRuntime, request: LabRequest) -> dict[str, Any]:
     params = request.params
-    _refuse_sign_in_duration(params)
+    _refuse_sign_in_duration(request)
     target = _target(runtime, request, ROLE)
     _authorize_on(runtime, request, "iam:UpdateRole", target)
     role = target.require()
@@ -2115,7 +2115,7 @@ def _routes() -> dict[tuple[str, str], Route]:
         ),
         "CreateVirtualMFADevice": Route(
             create_virtual_mfa_device,
-            full,
+            Fidelity.PARTIAL,
             "Base32StringSeed (base64 of the "
             "base32 seed); the seed is kept and never logged. QRCodePNG is not "
             "returned.",
