@@ -81,6 +81,9 @@ class LabRuntime:
         self._callers: dict[str, Caller] = {}
         self._callers_revision = -1
         self._lock = threading.Lock()
+        # When each long-term key and each role last made a call: (time,
+        # service, region), for IAM's GetAccessKeyLastUsed and RoleLastUsed.
+        self.last_used: dict[str, tuple[datetime, str, str]] = {}
 
     # -- who is calling ------------------------------------------------------------
 
@@ -209,6 +212,7 @@ class LabRuntime:
         error: AwsError | None,
     ) -> None:
         """Hand one answered call to CloudTrail."""
+        self._note_use(request)
         if self.trail is None:
             return
         notes = request.notes
@@ -233,6 +237,15 @@ class LabRuntime:
             tls_details=TlsDetails(request.host) if request.host else None,
         )
         self.trail.record(call)
+
+    def _note_use(self, request: LabRequest) -> None:
+        caller = request.caller
+        use = (request.received_at, request.service, request.region)
+        with self._lock:
+            if caller.origin is Origin.ACCESS_KEY:
+                self.last_used[caller.access_key_id] = use
+            if caller.role is not None:
+                self.last_used[caller.role.arn] = use
 
 
 def _denied(error: AwsError | None) -> bool:
