@@ -388,6 +388,7 @@ def _launch_options(
     described = lab.client(credentials=keys).describe_instances(
         InstanceIds=[instance["InstanceId"]]
     )["Reservations"][0]["Instances"][0]["MetadataOptions"]
+    assert options["State"] == "pending"
     assert described == {**options, "State": "applied"}
     return options["HttpTokens"], options["HttpPutResponseHopLimit"]
 

@@ -480,7 +480,10 @@ def run_instances(runtime: LabRuntime, request: LabRequest) -> dict[str, Any]:
         Resource(arn(request, "instance", entity.name), account, "AWS::EC2::Instance")
     ]
     reservation = _reservation(runtime, request, [entity])
-    reservation["Instances"] = [_instance_out(runtime, entity, state="pending")]
+    launched = _instance_out(runtime, entity, state="pending")
+    # The new instance's options are still being applied when EC2 answers.
+    launched["MetadataOptions"]["State"] = "pending"
+    reservation["Instances"] = [launched]
     return reservation
 
 
