@@ -586,3 +586,95 @@ IAM_INVALID_MARKER = ErrorSpec("ValidationError", 400, "Invalid Marker: {marker}
 def from_lookup_error(code: str, status: int, message: str) -> AwsError:
     """A CloudTrail LookupEvents error (raised by gatehouse.trail) as an AwsError."""
     return AwsError(ErrorSpec(code, status, "{message}"), {"message": message})
+
+
+# --- EC2 -------------------------------------------------------------------------
+# Instances, metadata options and defaults, AMIs and security groups
+# (lab/handlers/ec2.py). EC2's common errors are HTTP 400 unless noted.
+
+# Observed: "The image id '[ami-0c55b159cbfafe1f0]' does not exist" (brackets
+# included; brikis98/terraform-up-and-running-code#65, ambrosejcarr/seqc#324).
+EC2_IMAGE_NOT_FOUND = ErrorSpec(
+    "InvalidAMIID.NotFound", 400, "The image id '[{image_id}]' does not exist"
+)
+EC2_IMAGES_NOT_FOUND = ErrorSpec(
+    "InvalidAMIID.NotFound", 400, "The image ids '[{image_ids}]' do not exist"
+)
+# Observed: 'Invalid id: "ami-123" (expecting "ami-...")'.
+EC2_IMAGE_ID_MALFORMED = ErrorSpec(
+    "InvalidAMIID.Malformed", 400, 'Invalid id: "{image_id}" (expecting "ami-...")'
+)
+# Observed wording for a second AMI with a name already used in the account.
+EC2_IMAGE_NAME_DUPLICATE = ErrorSpec(
+    "InvalidAMIName.Duplicate",
+    400,
+    "AMI name {name} is already in use by AMI {image_id}",
+)
+# Observed: "The security group 'sg-…' does not exist"; by name, "… does not
+# exist in default VPC 'vpc-…'".
+EC2_GROUP_NOT_FOUND = ErrorSpec(
+    "InvalidGroup.NotFound", 400, "The security group '{group}' does not exist"
+)
+EC2_GROUP_NAME_NOT_FOUND = ErrorSpec(
+    "InvalidGroup.NotFound",
+    400,
+    "The security group '{group}' does not exist in default VPC '{vpc_id}'",
+)
+EC2_GROUP_ID_MALFORMED = ErrorSpec(
+    "InvalidGroupId.Malformed", 400, 'Invalid id: "{group_id}" (expecting "sg-...")'
+)
+# Observed: "The security group 'web' already exists for VPC 'vpc-…'".
+EC2_GROUP_DUPLICATE = ErrorSpec(
+    "InvalidGroup.Duplicate",
+    400,
+    "The security group '{name}' already exists for VPC '{vpc_id}'",
+)
+# Observed: 'the specified rule "peer: 0.0.0.0/0, TCP, from port: 22, to port:
+# 22, ALLOW" already exists' (lower-case first letter, as AWS sends it).
+EC2_PERMISSION_DUPLICATE = ErrorSpec(
+    "InvalidPermission.Duplicate",
+    400,
+    'the specified rule "peer: {cidr}, {protocol}, from port: {from_port}, '
+    'to port: {to_port}, ALLOW" already exists',
+)
+# Observed for revoking a rule the group does not have.
+EC2_PERMISSION_NOT_FOUND = ErrorSpec(
+    "InvalidPermission.NotFound",
+    400,
+    "The specified rule does not exist in this security group.",
+)
+# Observed: "The filter 'foo' is invalid".
+EC2_INVALID_FILTER = ErrorSpec(
+    "InvalidParameterValue", 400, "The filter '{name}' is invalid"
+)
+# Observed for an unknown instance profile name at launch: "Value (x) for
+# parameter iamInstanceProfile.name is invalid. Invalid IAM Instance Profile name".
+EC2_INSTANCE_PROFILE_INVALID = ErrorSpec(
+    "InvalidParameterValue",
+    400,
+    "Value ({value}) for parameter iamInstanceProfile.{field} is invalid. "
+    "Invalid IAM Instance Profile {what}",
+)
+# Gatehouse choice (UNCONFIRMED wording): an operation on a terminated instance.
+EC2_INCORRECT_INSTANCE_STATE = ErrorSpec(
+    "IncorrectInstanceState",
+    400,
+    "The instance '{instance_id}' is not in a state from which it can be {verb}.",
+)
+# Gatehouse choice (UNCONFIRMED code and wording): account-level
+# ModifyInstanceMetadataDefaults while a declarative policy manages the
+# defaults. AWS documents only that account administrators cannot change them;
+# the message is the policy's exception_message when it has one.
+EC2_DEFAULTS_MANAGED = ErrorSpec("OperationNotPermitted", 400, "{message}")
+DEFAULTS_MANAGED_MESSAGE = (
+    "The instance metadata defaults of this account are managed by a declarative "
+    "policy and cannot be changed at the account level."
+)
+# Gatehouse choice (UNCONFIRMED code and wording): HttpTokensEnforced is enabled
+# and the launch or change would leave IMDSv1 on.
+EC2_TOKENS_ENFORCED = ErrorSpec(
+    "OperationNotPermitted",
+    400,
+    "IMDSv2 is enforced for this account in {region} (HttpTokensEnforced is "
+    "enabled): the instance must use HttpTokens=required.",
+)

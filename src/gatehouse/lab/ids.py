@@ -50,6 +50,15 @@ def instance_id() -> str:
     return "i-" + secrets.token_hex(9)[:17]
 
 
+def ec2_id(prefix: str) -> str:
+    """An EC2 resource id in the long format: prefix, dash, 17 hex digits."""
+    return f"{prefix}-" + secrets.token_hex(9)[:17]
+
+
+def security_group_rule_id() -> str:
+    return ec2_id("sgr")
+
+
 def request_id() -> str:
     """A request id in the form AWS uses (a version 4 UUID)."""
     import uuid

@@ -119,7 +119,10 @@ class RunningLab:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
-        self._metadata: list[ServiceThread] = []
+        self._metadata: dict[str, ServiceThread] = {}
+        self._instances: dict[str, dict[str, str]] = {}
+        self._description: dict[str, Any] = {}
+        self._described = threading.Lock()
 
     @property
     def endpoint(self) -> str:
@@ -139,6 +142,7 @@ class RunningLab:
             trail=trail,
             events=events,
         )
+        self.runtime.instance_host = self
         self._serve_endpoint()
         instances = self._start_metadata_services()
         write_profiles(
@@ -149,12 +153,14 @@ class RunningLab:
             credentials_file=self.paths.credentials_file,
         )
         description = self._describe(instances)
-        _write_json(self.paths.description, description)
+        with self._described:
+            self._description = description
+            _write_json(self.paths.description, description)
         logger.info("lab up on %s with %d instances", self.endpoint, len(instances))
         return description
 
     def stop(self) -> None:
-        for service in self._metadata:
+        for service in list(self._metadata.values()):
             service.stop()
         self._metadata.clear()
         if self._server is not None:
@@ -202,21 +208,49 @@ class RunningLab:
     def _start_metadata_services(self) -> dict[str, dict[str, str]]:
         runtime = self.runtime
         assert runtime is not None
-        started: dict[str, dict[str, str]] = {}
         for account in runtime.state.accounts():
             for entity in runtime.state.entities(account.name, Kind.INSTANCE):
-                instance = metadata_instance(runtime, entity)
-                provider = InstanceCredentials(runtime, account.name, entity.name)
-                service = MetadataService(instance, provider)
-                thread = ServiceThread(service, self.host, 0)
-                host, port = thread.start()
-                self._metadata.append(thread)
-                runtime.metadata_services[entity.name] = service
-                started[entity.name] = {
-                    "account": account.name,
-                    "imds": f"http://{host}:{port}",
-                }
-        return started
+                if entity.doc.get("state", "running") == "running":
+                    self._start_one(account.name, entity.name)
+        return self._instances
+
+    def _start_one(self, account: str, instance_id: str) -> None:
+        runtime = self.runtime
+        assert runtime is not None
+        entity = runtime.state.get(account, Kind.INSTANCE, instance_id)
+        if entity is None or instance_id in self._metadata:
+            return
+        instance = metadata_instance(runtime, entity)
+        provider = InstanceCredentials(runtime, account, instance_id)
+        service = MetadataService(instance, provider)
+        thread = ServiceThread(service, self.host, 0)
+        host, port = thread.start()
+        self._metadata[instance_id] = thread
+        runtime.metadata_services[instance_id] = service
+        self._instances[instance_id] = {
+            "account": account,
+            "imds": f"http://{host}:{port}",
+        }
+
+    # -- InstanceHost: EC2 launches and stops instances while the lab runs ------
+
+    def instance_started(self, account: str, instance_id: str) -> None:
+        self._start_one(account, instance_id)
+        self._rewrite_description()
+
+    def instance_stopped(self, instance_id: str) -> None:
+        thread = self._metadata.pop(instance_id, None)
+        if thread is not None:
+            thread.stop()
+        self._instances.pop(instance_id, None)
+        self._rewrite_description()
+
+    def _rewrite_description(self) -> None:
+        with self._described:
+            if not self._description:
+                return
+            self._description["instances"] = dict(self._instances)
+            _write_json(self.paths.description, self._description)
 
     def _describe(self, instances: dict[str, dict[str, str]]) -> dict[str, Any]:
         runtime = self.runtime
@@ -234,7 +268,7 @@ class RunningLab:
             "credentials_file": str(self.paths.credentials_file),
             "cloudtrail": str(self.paths.cloudtrail),
             "accounts": accounts,
-            "instances": instances,
+            "instances": dict(instances),
         }
 
 

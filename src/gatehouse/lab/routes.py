@@ -28,9 +28,9 @@ RouteTable = Mapping[tuple[str, str], Route]
 
 def default_routes() -> dict[tuple[str, str], Route]:
     """Every handler the lab ships, by (service, operation)."""
-    from gatehouse.lab.handlers import cloudtrail, iam, sts
+    from gatehouse.lab.handlers import cloudtrail, ec2, iam, sts
 
     table: dict[tuple[str, str], Route] = {}
-    for module_routes in (sts.ROUTES, iam.ROUTES, cloudtrail.ROUTES):
+    for module_routes in (sts.ROUTES, iam.ROUTES, ec2.ROUTES, cloudtrail.ROUTES):
         table.update(module_routes)
     return table

@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from gatehouse.lab import errors
 from gatehouse.lab.authz import Authorizer
@@ -55,6 +55,14 @@ _POLICY_TYPE_WORDS = {
 }
 
 
+class InstanceHost(Protocol):
+    """Runs the metadata services of instances EC2 starts or stops while the lab runs."""
+
+    def instance_started(self, account: str, instance_id: str) -> None: ...
+
+    def instance_stopped(self, instance_id: str) -> None: ...
+
+
 class LabRuntime:
     """Everything a handler needs besides its request."""
 
@@ -78,6 +86,8 @@ class LabRuntime:
         # Running metadata services by instance id, filled by the launcher;
         # EC2's ModifyInstanceMetadataOptions changes them in place.
         self.metadata_services: dict[str, Any] = {}
+        # Set by the launcher; None where no metadata services run (tests).
+        self.instance_host: InstanceHost | None = None
         self._callers: dict[str, Caller] = {}
         self._callers_revision = -1
         self._lock = threading.Lock()

@@ -62,6 +62,11 @@ def seed(state: LabState, world: World, *, now: datetime | None = None) -> None:
                             for a in world.accounts
                             if _in_org(a, world)
                         },
+                        "ec2_declarative": {
+                            a.id: org.declarative_ec2(a.id)
+                            for a in world.accounts
+                            if _in_org(a, world)
+                        },
                     },
                 )
             )
@@ -211,6 +216,7 @@ def _seed_account(w: StateWriter, account: Account, world: World, created: str) 
                     "state": "running",
                     "tags": dict(instance.tags),
                     "user_data": instance.user_data,
+                    "security_groups": list(instance.security_groups),
                     "metadata_options": {
                         "HttpTokens": options.http_tokens,
                         "HttpPutResponseHopLimit": options.hop_limit,
@@ -218,6 +224,49 @@ def _seed_account(w: StateWriter, account: Account, world: World, created: str) 
                         "HttpProtocolIpv6": options.http_protocol_ipv6,
                         "InstanceMetadataTags": options.instance_metadata_tags,
                     },
+                },
+            )
+        )
+    for image in account.images:
+        w.put(
+            Entity(
+                a,
+                Kind.IMAGE,
+                image.id,
+                image.id,
+                {
+                    "name": image.name,
+                    "description": image.description,
+                    "imds_support": image.imds_support,
+                    "public": image.public,
+                    "created": created,
+                    "tags": {},
+                },
+            )
+        )
+    for security_group in account.security_groups:
+        w.put(
+            Entity(
+                a,
+                Kind.SECURITY_GROUP,
+                security_group.id,
+                security_group.id,
+                {
+                    "name": security_group.name,
+                    "description": security_group.description,
+                    "vpc_id": security_group.vpc_id,
+                    "tags": {},
+                    "ingress": [
+                        {
+                            "rule_id": ids.security_group_rule_id(),
+                            "protocol": rule.protocol,
+                            "from_port": rule.from_port,
+                            "to_port": rule.to_port,
+                            "cidr": rule.cidr,
+                            "description": rule.description,
+                        }
+                        for rule in security_group.ingress
+                    ],
                 },
             )
         )

@@ -59,6 +59,8 @@ class Kind(Enum):
     MFA_DEVICE = "mfa-device"
     IDENTITY_PROVIDER = "identity-provider"
     ACCOUNT_SETTINGS = "account-settings"
+    IMAGE = "image"
+    SECURITY_GROUP = "security-group"
 
 
 GLOBAL = "global"  # the pseudo-account of organization-wide entities

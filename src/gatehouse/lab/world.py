@@ -24,6 +24,8 @@ _NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 _ALIAS = re.compile(r"^[a-z0-9](([a-z0-9]|-(?!-))*[a-z0-9])?$")
 _INSTANCE_ID = re.compile(r"^i-[0-9a-f]{8}([0-9a-f]{9})?$")
 _TOTP_SEED = re.compile(r"^[A-Z2-7]{16,64}$")
+_IMAGE_ID = re.compile(r"^ami-[0-9a-f]{8}([0-9a-f]{9})?$")
+_GROUP_ID = re.compile(r"^sg-[0-9a-f]{8}([0-9a-f]{9})?$")
 
 FULL_AWS_ACCESS: Mapping[str, Any] = {
     "Version": "2012-10-17",
@@ -118,6 +120,35 @@ class MetadataOptions:
 
 
 @dataclass(frozen=True)
+class Image:
+    """An AMI the account owns; `imds_support` is None or "v2.0"."""
+
+    id: str
+    name: str
+    imds_support: str | None = None
+    description: str = ""
+    public: bool = False
+
+
+@dataclass(frozen=True)
+class IngressRule:
+    protocol: str  # tcp, udp, icmp or -1
+    from_port: int
+    to_port: int
+    cidr: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class SecurityGroup:
+    id: str
+    name: str
+    description: str = ""
+    vpc_id: str = "vpc-0a1b2c3d4e5f60718"
+    ingress: tuple[IngressRule, ...] = ()
+
+
+@dataclass(frozen=True)
 class Instance:
     id: str
     instance_profile: str | None = None
@@ -128,6 +159,7 @@ class Instance:
     metadata_options: MetadataOptions = MetadataOptions()
     tags: Mapping[str, str] = field(default_factory=dict)
     user_data: str | None = None
+    security_groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,6 +182,8 @@ class Account:
     instance_profiles: tuple[InstanceProfile, ...] = ()
     instances: tuple[Instance, ...] = ()
     identity_providers: tuple[IdentityProvider, ...] = ()
+    images: tuple[Image, ...] = ()
+    security_groups: tuple[SecurityGroup, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,6 +194,19 @@ class OrganizationalUnit:
 
 
 @dataclass(frozen=True)
+class DeclarativePolicy:
+    """A DECLARATIVE_POLICY_EC2 document and where it is attached.
+
+    `content` is AWS's document (`ec2_attributes` with `@@assign` values);
+    `targets` name `root`, OU names or account ids.
+    """
+
+    name: str
+    content: Mapping[str, Any]
+    targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Organization:
     id: str
     management_account: str
@@ -167,6 +214,7 @@ class Organization:
     root_scps: tuple[str, ...] = ()
     units: tuple[OrganizationalUnit, ...] = ()
     account_scps: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    declarative_policies: tuple[DeclarativePolicy, ...] = ()
 
     def scp_levels(self, account: str) -> list[list[Mapping[str, Any]]]:
         """The SCP documents at the root, the account's OU and the account.
@@ -180,6 +228,33 @@ class Organization:
                 levels.append(self._level(unit.scps))
         levels.append(self._level(self.account_scps.get(account, ())))
         return levels
+
+    def declarative_ec2(self, account: str) -> dict[str, Any]:
+        """The effective EC2 declarative policy of an account.
+
+        Policies attached to the root, then the account's OUs, then the
+        account apply in that order; a later `@@assign` replaces an earlier one.
+        Returns `{"instance_metadata_defaults": {attribute: value},
+        "exception_message": text or None}` with AWS's underscore values.
+        """
+        scopes = ["root"]
+        scopes += [u.name for u in self.units if account in u.accounts]
+        scopes.append(account)
+        defaults: dict[str, str] = {}
+        message: str | None = None
+        for scope in scopes:
+            for policy in self.declarative_policies:
+                if scope not in policy.targets:
+                    continue
+                attributes = policy.content.get("ec2_attributes", {})
+                for key, value in attributes.get(
+                    "instance_metadata_defaults", {}
+                ).items():
+                    defaults[str(key)] = str(value["@@assign"])
+                custom = attributes.get("exception_message")
+                if isinstance(custom, Mapping) and "@@assign" in custom:
+                    message = str(custom["@@assign"])
+        return {"instance_metadata_defaults": defaults, "exception_message": message}
 
     def _level(self, names: tuple[str, ...]) -> list[Mapping[str, Any]]:
         if not names:
@@ -214,6 +289,27 @@ class World:
             if key in (account.id, account.alias):
                 return account
         raise KeyError(key)
+
+
+# Organizations declarative policy syntax for EC2: instance_metadata_defaults
+# values use underscores (no_preference), unlike the EC2 API's no-preference.
+# An empty set means "an integer": the hop limit, -1 (no preference) to 64.
+_DECLARATIVE_IMDS_VALUES: Mapping[str, frozenset[str]] = {
+    "http_tokens": frozenset({"no_preference", "required", "optional"}),
+    "http_put_response_hop_limit": frozenset(),
+    "http_endpoint": frozenset({"no_preference", "enabled", "disabled"}),
+    "instance_metadata_tags": frozenset({"no_preference", "enabled", "disabled"}),
+    # UNCONFIRMED in AWS's syntax page; seen in third-party configurations.
+    "http_tokens_enforced": frozenset({"no_preference", "enabled", "disabled"}),
+}
+
+
+def _hop_limit_value(value: object) -> bool:
+    try:
+        number = int(str(value))
+    except ValueError:
+        return False
+    return number == -1 or 1 <= number <= 64
 
 
 def default_world_path() -> Path:
@@ -429,6 +525,24 @@ class _Reader:
         self._check_references(
             where, users, groups, roles, policies, profiles, instances
         )
+        images = tuple(
+            self.image(i, at)
+            for at, i in self.items(item.get("images"), f"{where}.images")
+        )
+        security_groups = tuple(
+            self.security_group(g, at)
+            for at, g in self.items(
+                item.get("security_groups"), f"{where}.security_groups"
+            )
+        )
+        group_ids = {g.id for g in security_groups}
+        for instance in instances:
+            for group_id in instance.security_groups:
+                if group_id not in group_ids:
+                    self.fail(
+                        f"{where}.instances.{instance.id}.security_groups",
+                        f"no security group {group_id!r} in this account",
+                    )
         return Account(
             account_id,
             alias,
@@ -439,6 +553,49 @@ class _Reader:
             profiles,
             instances,
             providers,
+            images=images,
+            security_groups=security_groups,
+        )
+
+    def image(self, item: Mapping[str, Any], where: str) -> Image:
+        image_id = str(item.get("id", ""))
+        if not _IMAGE_ID.match(image_id):
+            self.fail(f"{where}.id", f"{image_id!r} is not an AMI id (ami- and hex)")
+        support = item.get("imds_support")
+        if support not in (None, "v2.0"):
+            self.fail(f"{where}.imds_support", "the only value is v2.0")
+        return Image(
+            id=image_id,
+            name=str(item.get("name", image_id)),
+            imds_support=support,
+            description=str(item.get("description", "")),
+            public=bool(item.get("public", False)),
+        )
+
+    def security_group(self, item: Mapping[str, Any], where: str) -> SecurityGroup:
+        group_id = str(item.get("id", ""))
+        if not _GROUP_ID.match(group_id):
+            self.fail(f"{where}.id", f"{group_id!r} is not a security group id")
+        rules = []
+        for at, rule in self.items(item.get("ingress"), f"{where}.ingress"):
+            try:
+                rules.append(
+                    IngressRule(
+                        protocol=str(rule.get("protocol", "tcp")),
+                        from_port=int(rule["from_port"]),
+                        to_port=int(rule.get("to_port", rule["from_port"])),
+                        cidr=str(rule["cidr"]),
+                        description=rule.get("description"),
+                    )
+                )
+            except (KeyError, TypeError, ValueError):
+                self.fail(at, "a rule needs from_port (an integer) and cidr")
+        return SecurityGroup(
+            id=group_id,
+            name=str(item.get("name", group_id)),
+            description=str(item.get("description", "")),
+            vpc_id=str(item.get("vpc_id", "vpc-0a1b2c3d4e5f60718")),
+            ingress=tuple(rules),
         )
 
     def role(self, item: Mapping[str, Any], where: str) -> Role:
@@ -538,6 +695,9 @@ class _Reader:
             metadata_options=options,
             tags=self.tags(item.get("tags"), f"{where}.tags"),
             user_data=item.get("user_data"),
+            security_groups=self.strings(
+                item.get("security_groups"), f"{where}.security_groups"
+            ),
         )
 
     def _check_references(
@@ -635,6 +795,58 @@ class _Reader:
                 "$.organization.management_account",
                 f"no account {management!r} in the world",
             )
+        declarative = tuple(
+            self.declarative_policy(d, at, {u.name for u in units}, account_ids)
+            for at, d in self.items(
+                item.get("declarative_policies"), "$.organization.declarative_policies"
+            )
+        )
         return Organization(
-            org_id, management, policies, root_scps, units, account_scps
+            org_id,
+            management,
+            policies,
+            root_scps,
+            units,
+            account_scps,
+            declarative_policies=declarative,
+        )
+
+    def declarative_policy(
+        self,
+        item: Mapping[str, Any],
+        where: str,
+        unit_names: set[str],
+        account_ids: set[str],
+    ) -> DeclarativePolicy:
+        content = self.mapping(item.get("content"), f"{where}.content")
+        attributes = self.mapping(
+            content.get("ec2_attributes"), f"{where}.content.ec2_attributes"
+        )
+        if not attributes:
+            self.fail(f"{where}.content", "expected ec2_attributes")
+        targets = self.strings(item.get("targets"), f"{where}.targets")
+        for target in targets:
+            if target != "root" and target not in unit_names | account_ids:
+                self.fail(
+                    f"{where}.targets",
+                    f"{target!r} is not root, an OU name or an account in the world",
+                )
+        defaults = self.mapping(
+            attributes.get("instance_metadata_defaults"),
+            f"{where}.content.ec2_attributes.instance_metadata_defaults",
+        )
+        at = f"{where}.content.ec2_attributes.instance_metadata_defaults"
+        for key, value in defaults.items():
+            allowed = _DECLARATIVE_IMDS_VALUES.get(str(key))
+            assigned = value.get("@@assign") if isinstance(value, Mapping) else None
+            if allowed is None:
+                self.fail(f"{at}.{key}", "not an instance_metadata_defaults attribute")
+            elif not isinstance(value, Mapping) or "@@assign" not in value:
+                self.fail(f"{at}.{key}", "expected a mapping with @@assign")
+            elif allowed and str(assigned) not in allowed:
+                self.fail(f"{at}.{key}", f"one of {', '.join(sorted(allowed))}")
+            elif not allowed and not _hop_limit_value(assigned):
+                self.fail(f"{at}.{key}", "an integer from -1 to 64 (not 0)")
+        return DeclarativePolicy(
+            name=str(item.get("name", "")), content=content, targets=targets
         )
