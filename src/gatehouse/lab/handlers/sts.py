@@ -506,7 +506,7 @@ def _token_duration(caller: Caller, requested: int | None) -> int:
 def _store(runtime: LabRuntime, session: Caller) -> None:
     expires = session.expiration.isoformat() if session.expiration else None
     with runtime.state.write() as w:
-        w.put_credential(
+        w.add_credential(
             session.access_key_id, session.account, session_document(session), expires
         )
 
