@@ -245,6 +245,8 @@ def request_context(
         context["aws:MultiFactorAuthAge"] = str(max(age, 0))
     if caller.source_identity:
         context["aws:SourceIdentity"] = caller.source_identity
+    if caller.federated_provider:
+        context["aws:FederatedProvider"] = caller.federated_provider
     if caller.ec2_role_delivery:
         context["ec2:RoleDelivery"] = caller.ec2_role_delivery
     for key, value in caller.tags.items():

@@ -142,6 +142,71 @@ def env(state_dir: Path | None) -> None:
 
 
 @lab.command()
+@_STATE
+@click.option("--provider", required=True, help="The provider's IAM name.")
+@click.option("--subject", required=True, help="sub claim (OIDC) or NameID (SAML).")
+@click.option("--audience", help="OIDC client id (default: the provider's first).")
+@click.option("--claim", "claims", multiple=True, help="Extra claim k=v (JSON v ok).")
+@click.option("--source-identity", help="Source identity the token carries.")
+@click.option("--tag", "tags", multiple=True, help="Session tag k=v.")
+@click.option("--transitive", multiple=True, help="Transitive session tag key.")
+@click.option(
+    "--expires-in",
+    type=int,
+    default=None,
+    help="Seconds of validity (default 3600 OIDC, 300 SAML; negative: expired).",
+)
+@click.option("--account", help="Account id or alias, when several hold the name.")
+@click.option("--saml", is_flag=True, help="Mint a SAML response, not an ID token.")
+@click.option("--role", "roles", multiple=True, help="SAML: a role ARN to grant.")
+@click.option("--session-name", help="SAML: RoleSessionName (default: subject).")
+@click.option("--session-duration", type=int, help="SAML: SessionDuration.")
+def token(
+    state_dir: Path | None,
+    provider: str,
+    subject: str,
+    audience: str | None,
+    claims: tuple[str, ...],
+    source_identity: str | None,
+    tags: tuple[str, ...],
+    transitive: tuple[str, ...],
+    expires_in: int | None,
+    account: str | None,
+    saml: bool,
+    roles: tuple[str, ...],
+    session_name: str | None,
+    session_duration: int | None,
+) -> None:
+    """Play a world's identity provider: print a signed OIDC ID token or SAML response.
+
+    Example:
+
+        gatehouse lab token --provider ci.gatehouse.example --subject repo:home/app:ref:refs/heads/main
+    """
+    from gatehouse.lab.tokens import TokenRequest, TokenRequestError, mint
+
+    request = TokenRequest(
+        provider=provider,
+        subject=subject,
+        saml=saml,
+        account=account,
+        audience=audience,
+        claims=claims,
+        source_identity=source_identity,
+        tags=tags,
+        transitive=transitive,
+        expires_in=expires_in,
+        roles=roles,
+        session_name=session_name,
+        session_duration=session_duration,
+    )
+    try:
+        click.echo(mint(_paths(state_dir).database, request))
+    except TokenRequestError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@lab.command()
 def coverage() -> None:
     """Print the coverage table (example: gatehouse lab coverage > docs/coverage.md)."""
     from gatehouse.lab.coverage import coverage_markdown

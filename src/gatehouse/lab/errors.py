@@ -677,4 +677,91 @@ EC2_TOKENS_ENFORCED = ErrorSpec(
     400,
     "IMDSv2 is enforced for this account in {region} (HttpTokensEnforced is "
     "enabled): the instance must use HttpTokens=required.",
+
+# --- Web identity and SAML federation ----------------------------------------------
+# AssumeRoleWithWebIdentity and AssumeRoleWithSAML. STS's model gives the codes
+# and statuses (InvalidIdentityToken 400, ExpiredTokenException 400,
+# IDPRejectedClaim 403); the messages are AWS's where a source shows them.
+
+# IAM User Guide, "Troubleshooting SAML 2.0 federation" (SAML); observed for web
+# identity (aws/aws-sdk-js-v3#6225, aws-actions/configure-aws-credentials#318).
+# Also what a missing sts:SetSourceIdentity or sts:TagSession earns (same page).
+FEDERATION_ACCESS_DENIED = ErrorSpec(
+    "AccessDenied", 403, "Not authorized to perform {action}"
+)
+# Observed (awslabs/aws-orbit-workbench#707, aws/aws-sdk-java-v2#5709): the times
+# are epoch seconds. Gatehouse words an expired SAML assertion the same way
+# (UNCONFIRMED).
+TOKEN_EXPIRED = ErrorSpec(
+    "ExpiredTokenException",
+    400,
+    "Token expired: current date/time {now} must be before the expiration "
+    "date/time {expires}",
+)
+# Observed (aws-actions/configure-aws-credentials#721, mozilla-iam/mozilla-aws-cli#127).
+OIDC_PROVIDER_NOT_FOUND = ErrorSpec(
+    "InvalidIdentityToken",
+    400,
+    "No OpenIDConnect provider found in your account for {issuer}",
+)
+# Observed (awslabs/amazon-eks-irsa-cfn#18, guardian/cdk#1944).
+OIDC_WRONG_AUDIENCE = ErrorSpec("InvalidIdentityToken", 400, "Incorrect token audience")
+# Observed for aud (aws/aws-sdk-ruby#2698); the same form for iss, sub and exp
+# is Gatehouse's (UNCONFIRMED).
+OIDC_MISSING_CLAIM = ErrorSpec(
+    "InvalidIdentityToken", 400, "Missing a required claim: {claim}"
+)
+# Observed when STS finds no key for the token (aws/aws-sdk-js-v3#3052).
+OIDC_UNKNOWN_KEY = ErrorSpec(
+    "InvalidIdentityToken",
+    400,
+    "Couldn't retrieve verification key from your identity provider,  please "
+    "reference AssumeRoleWithWebIdentity documentation for requirements",
+)
+# Gatehouse choices (UNCONFIRMED wording): a signature the provider's key does
+# not verify, a token that is not a JWT, and one used before its `nbf`.
+OIDC_BAD_SIGNATURE = ErrorSpec("InvalidIdentityToken", 400, "Incorrect token signature")
+OIDC_MALFORMED = ErrorSpec(
+    "InvalidIdentityToken",
+    400,
+    "The ID Token provided is not a valid JWT. (You may see this error if you "
+    "sent an Access Token)",
+)
+OIDC_NOT_YET_VALID = ErrorSpec("IDPRejectedClaim", 403, "Token is not yet valid")
+# IAM User Guide, "Troubleshooting SAML 2.0 federation" (CONFIRMED wording).
+SAML_BAD_SIGNATURE = ErrorSpec(
+    "InvalidIdentityToken", 400, "Response signature invalid"
+)
+SAML_NO_SESSION_NAME = ErrorSpec(
+    "InvalidIdentityToken", 400, "RoleSessionName is required in AuthnResponse"
+)
+SAML_BAD_SESSION_NAME = ErrorSpec(
+    "InvalidIdentityToken",
+    400,
+    "RoleSessionName in AuthnResponse must match [a-zA-Z_0-9+=,.@-]{{2,64}}",
+)
+FEDERATED_BAD_SOURCE_IDENTITY = ErrorSpec(
+    "InvalidIdentityToken",
+    400,
+    'Source Identity must match [a-zA-Z_0-9+=,.@-]{{2,64}} and not begin with "aws:"',
+)
+# The same page gives the message; the code is Gatehouse's (UNCONFIRMED).
+SAML_PROVIDER_NOT_FOUND = ErrorSpec(
+    "InvalidIdentityToken", 400, "Specified provider doesn't exist."
+)
+# The page shows this message from the console's sign-in service; Gatehouse
+# answers it as InvalidIdentityToken (UNCONFIRMED).
+SAML_ISSUER_MISMATCH = ErrorSpec(
+    "InvalidIdentityToken",
+    400,
+    "Failed to assume role: Issuer not present in specified provider",
+)
+# Gatehouse choices (UNCONFIRMED wording) for an assertion that is not a SAML
+# response, or whose audience or recipient is not AWS's sign-in endpoint.
+SAML_MALFORMED = ErrorSpec("InvalidIdentityToken", 400, "Invalid SAML response")
+SAML_WRONG_AUDIENCE = ErrorSpec(
+    "InvalidIdentityToken", 400, "Incorrect audience in SAML response"
+)
+SAML_WRONG_RECIPIENT = ErrorSpec(
+    "InvalidIdentityToken", 400, "Incorrect recipient in SAML response"
 )

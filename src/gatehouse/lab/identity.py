@@ -22,6 +22,9 @@ class CallerKind(Enum):
     IAM_USER = "IAMUser"
     ASSUMED_ROLE = "AssumedRole"
     FEDERATED_USER = "FederatedUser"
+    # A request without credentials (AssumeRoleWithWebIdentity and
+    # AssumeRoleWithSAML); the handler tells CloudTrail who it turned out to be.
+    UNAUTHENTICATED = "Unknown"
 
 
 class Origin(Enum):
@@ -34,6 +37,7 @@ class Origin(Enum):
     GET_SESSION_TOKEN = "GetSessionToken"
     GET_FEDERATION_TOKEN = "GetFederationToken"
     EC2_INSTANCE = "EC2"
+    UNSIGNED = "Unsigned"
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ class Caller:
     ec2_role_delivery: str | None = None
     source_instance: str | None = None
     issuer_user_id: str | None = None
+    # The IAM identity provider (ARN) behind a web identity or SAML session.
+    federated_provider: str | None = None
 
     @property
     def temporary(self) -> bool:
@@ -85,6 +91,20 @@ class Caller:
 
 
 CredentialLookup = Callable[[str], Caller | None]
+
+
+def unauthenticated_caller() -> Caller:
+    """The caller of a request that carries no credentials at all."""
+    return Caller(
+        access_key_id="",
+        kind=CallerKind.UNAUTHENTICATED,
+        account="",
+        arn="anonymous",
+        user_id="anonymous",
+        name="anonymous",
+        origin=Origin.UNSIGNED,
+        secret_access_key="",
+    )
 
 
 class InMemoryCredentials:

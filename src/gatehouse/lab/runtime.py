@@ -233,8 +233,11 @@ class LabRuntime:
             aws_region=region,
             source_ip_address=request.source_ip,
             user_agent=request.user_agent,
-            identity=user_identity(request.caller),
-            recipient_account_id=request.caller.account,
+            # A federation call names its caller and account only once the
+            # handler has read the token; it leaves both in the notes.
+            identity=notes.get("identity") or user_identity(request.caller),
+            recipient_account_id=notes.get("recipient_account_id")
+            or request.caller.account,
             request_id=request.request_id,
             event_time=request.received_at,
             # AWS logs no request parameters for a call it denied (observed).
@@ -332,12 +335,21 @@ def user_identity(caller: Caller) -> UserIdentity:
             session_issuer=_issuer(caller),
             source_identity=caller.source_identity,
             ec2_role_delivery=caller.ec2_role_delivery,
+            web_id_federation_data=_web_id_data(caller),
         )
     if caller.kind is CallerKind.IAM_USER:
         return identity(IdentityType.IAM_USER, session, caller.name)
     if caller.kind is CallerKind.FEDERATED_USER:
         return identity(IdentityType.FEDERATED_USER, session)
     return identity(IdentityType.ASSUMED_ROLE, session)
+
+
+def _web_id_data(caller: Caller) -> dict[str, Any] | None:
+    # Sessions from AssumeRoleWithWebIdentity name their provider in
+    # sessionContext.webIdFederationData (CloudTrail userIdentity reference).
+    if caller.origin is not Origin.ASSUME_ROLE_WITH_WEB_IDENTITY:
+        return None
+    return {"federatedProvider": caller.federated_provider, "attributes": {}}
 
 
 def _issuer(caller: Caller) -> SessionIssuer | None:
@@ -388,6 +400,7 @@ def caller_from_session(doc: Mapping[str, Any]) -> Caller:
         ec2_role_delivery=doc.get("ec2_role_delivery"),
         source_instance=doc.get("source_instance"),
         issuer_user_id=doc.get("issuer_user_id"),
+        federated_provider=doc.get("federated_provider"),
     )
 
 
@@ -426,6 +439,7 @@ def session_document(caller: Caller) -> dict[str, Any]:
         "ec2_role_delivery": caller.ec2_role_delivery,
         "source_instance": caller.source_instance,
         "issuer_user_id": caller.issuer_user_id,
+        "federated_provider": caller.federated_provider,
     }
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from gatehouse.lab import ids
+from gatehouse.lab.federation import generate_keys
 from gatehouse.lab.ids import IdPrefix
 from gatehouse.lab.state import GLOBAL, Entity, Kind, LabState, StateWriter
 from gatehouse.lab.world import Account, User, World
@@ -284,6 +285,12 @@ def _seed_account(w: StateWriter, account: Account, world: World, created: str) 
                     "name": provider.name,
                     "audiences": list(provider.audiences),
                     "created": created,
+                    "issuer": provider.issuer_url,
+                    # The provider's key pair, made now and kept only in the
+                    # state; `gatehouse lab token` signs with it.
+                    "signing": generate_keys(
+                        kind=provider.kind, issuer=provider.issuer_url
+                    ).to_doc(),
                 },
             )
         )

@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl
 
 from gatehouse.lab import errors, models, sigv4
 from gatehouse.lab.errors import AwsError
-from gatehouse.lab.identity import CredentialLookup
+from gatehouse.lab.identity import CredentialLookup, unauthenticated_caller
 from gatehouse.lab.models import LabService, Protocol
 from gatehouse.lab.protocol import codec
 from gatehouse.lab.protocol.wire import WireResponse
@@ -121,17 +121,27 @@ class LabApp:
         try:
             authenticated = sigv4.verify(request, self.credentials, now)
         except sigv4.SigV4Error as problem:
-            raise errors.auth_error(
-                problem.problem, service.protocol, **problem.fields
-            ) from None
+            if not (
+                problem.problem is errors.AuthProblem.MISSING
+                and _allows_unsigned(service, request)
+            ):
+                raise errors.auth_error(
+                    problem.problem, service.protocol, **problem.fields
+                ) from None
+            authenticated = None
 
         call = codec.decode(service, request)
+        if authenticated is None:
+            caller = unauthenticated_caller()
+            region = self.runtime.world.region if self.runtime else "us-east-1"
+        else:
+            caller, region = authenticated.caller, authenticated.scope.region
         lab_request = LabRequest(
             service=service.name,
             operation=call.operation,
             params=call.params,
-            caller=authenticated.caller,
-            region=authenticated.scope.region,
+            caller=caller,
+            region=region,
             source_ip=source_ip,
             request_id=request_id,
             received_at=now,
@@ -197,6 +207,27 @@ def _service_for(request: sigv4.HttpRequest) -> LabService | str:
     version = _version_parameter(request)
     found = models.service_for_version(version) if version else None
     return found or models.service("sts")
+
+
+def _allows_unsigned(service: LabService, request: sigv4.HttpRequest) -> bool:
+    """Whether the request is for an operation AWS takes without credentials.
+
+    botocore's model marks them `"auth": ["smithy.api#noAuth"]` (STS
+    AssumeRoleWithWebIdentity and AssumeRoleWithSAML); every other operation
+    still needs a signature.
+    """
+    if service.protocol is not Protocol.QUERY:
+        return False
+    try:
+        pairs = codec.form_pairs(request)
+    except AwsError:
+        return False
+    action = next((value for name, value in pairs if name == "Action"), None)
+    if action is None or action not in service.operations:
+        return False
+    operation = service.operation(action)
+    schemes = getattr(operation, "auth", None) or ()
+    return "smithy.api#noAuth" in schemes or operation.auth_type == "none"
 
 
 def _version_parameter(request: sigv4.HttpRequest) -> str | None:

@@ -108,8 +108,12 @@ class LabState:
             try:
                 writer = StateWriter(self._conn)
                 yield writer
-                self._revision += 1
-                self._set_meta("revision", str(self._revision))
+                # A transaction that only added new credentials changes nothing
+                # a cache derives (policies, known callers), so the revision
+                # stays: issuing a session does not flush every cache.
+                if writer.changed:
+                    self._revision += 1
+                    self._set_meta("revision", str(self._revision))
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
@@ -231,8 +235,11 @@ class StateWriter:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        # False while the transaction has only added new credentials.
+        self.changed = False
 
     def put(self, entity: Entity) -> None:
+        self.changed = True
         self.conn.execute(
             "INSERT INTO entities (account, kind, name, id, doc) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(account, kind, name) DO UPDATE SET id=excluded.id, doc=excluded.doc",
@@ -246,6 +253,7 @@ class StateWriter:
         )
 
     def delete(self, account: str, kind: Kind, name: str) -> bool:
+        self.changed = True
         cursor = self.conn.execute(
             "DELETE FROM entities WHERE account=? AND kind=? AND name=?",
             (account, kind.value, name),
@@ -259,6 +267,7 @@ class StateWriter:
         doc: Mapping[str, Any],
         expires_at: str | None,
     ) -> None:
+        self.changed = True
         self.conn.execute(
             "INSERT INTO credentials (access_key_id, account, doc, expires_at) "
             "VALUES (?, ?, ?, ?) ON CONFLICT(access_key_id) DO UPDATE SET "
@@ -271,13 +280,34 @@ class StateWriter:
             ),
         )
 
+    def add_credential(
+        self,
+        access_key_id: str,
+        account: str,
+        doc: Mapping[str, Any],
+        expires_at: str | None,
+    ) -> None:
+        """A new credential (a fresh session); raises if the key id exists."""
+        self.conn.execute(
+            "INSERT INTO credentials (access_key_id, account, doc, expires_at) "
+            "VALUES (?, ?, ?, ?)",
+            (
+                access_key_id,
+                account,
+                json.dumps(doc, separators=(",", ":")),
+                expires_at,
+            ),
+        )
+
     def delete_credential(self, access_key_id: str) -> bool:
+        self.changed = True
         cursor = self.conn.execute(
             "DELETE FROM credentials WHERE access_key_id=?", (access_key_id,)
         )
         return cursor.rowcount > 0
 
     def set_meta(self, key: str, value: str) -> None:
+        self.changed = True
         self.conn.execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value=excluded.value",

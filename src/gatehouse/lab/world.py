@@ -169,6 +169,17 @@ class IdentityProvider:
     kind: str
     name: str
     audiences: tuple[str, ...] = ()
+    # The issuer the provider writes into its tokens: for OIDC the provider URL
+    # (`https://` + name when omitted), for SAML the entity id of the IdP.
+    issuer: str | None = None
+
+    @property
+    def issuer_url(self) -> str:
+        if self.issuer:
+            return self.issuer
+        if self.kind == "oidc":
+            return f"https://{self.name}"
+        return f"urn:gatehouse:saml-idp:{self.name}"
 
 
 @dataclass(frozen=True)
@@ -510,6 +521,7 @@ class _Reader:
                 kind=str(p.get("kind", "")),
                 name=str(p.get("name", "")),
                 audiences=self.strings(p.get("audiences"), f"{at}.audiences"),
+                issuer=str(p["issuer"]) if p.get("issuer") else None,
             )
             for at, p in self.items(
                 item.get("identity_providers"), f"{where}.identity_providers"

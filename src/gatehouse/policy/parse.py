@@ -43,7 +43,10 @@ _STATEMENT_ELEMENTS = frozenset(
 _PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
 _ACTION = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9*?_-]+$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
-_CONDITION_KEY = re.compile(r"^[A-Za-z0-9-]+:[^\s]+$")
+# OIDC providers' keys are prefixed with the provider URL without its scheme,
+# dots and path included (`token.actions.githubusercontent.com:sub`,
+# `oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE:aud`; IAM User Guide, OIDC keys).
+_CONDITION_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9./_-]*:[^\s]+$")
 _IAM_SID = re.compile(r"^[A-Za-z0-9]*$")
 _CANONICAL_USER = re.compile(r"^[0-9a-f]{64}$")
 

@@ -9,9 +9,11 @@ that every later call is authorized and recorded as AWS would.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
+import re
 import zlib
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -21,13 +23,44 @@ import pyotp
 
 from gatehouse.lab import errors, ids
 from gatehouse.lab.errors import AwsError
+from gatehouse.lab.federation import (
+    SESSION_NAME_ATTRIBUTE,
+    SOURCE_IDENTITY_ATTRIBUTE,
+    SOURCE_IDENTITY_CLAIM,
+    FederationError,
+    Problem,
+    SamlAssertion,
+    SigningKeys,
+    WebIdentity,
+    granted_role,
+    issuer_host,
+    name_qualifier,
+    oidc_tags,
+    saml_tags,
+    token_issuer,
+    unverified_claims,
+    verify_jwt,
+    verify_saml,
+)
 from gatehouse.lab.identity import Caller, CallerKind, Origin, RoleRef
 from gatehouse.lab.request import LabRequest
 from gatehouse.lab.routes import Fidelity, Route
 from gatehouse.lab.runtime import LabRuntime, session_document
 from gatehouse.lab.state import Entity, Kind
-from gatehouse.policy import PolicyKind, Severity, lint_policy
-from gatehouse.trail import Resource
+from gatehouse.policy import (
+    Decision,
+    PolicyKind,
+    PolicySet,
+    Principal,
+    PrincipalKind,
+    Severity,
+    evaluate,
+    lint_policy,
+    make_request,
+    parse_policy,
+)
+from gatehouse.policy.compiled import CompiledPolicy, compile_policy
+from gatehouse.trail import IdentityType, Resource, UserIdentity
 
 logger = logging.getLogger(__name__)
 
@@ -473,7 +506,7 @@ def _token_duration(caller: Caller, requested: int | None) -> int:
 def _store(runtime: LabRuntime, session: Caller) -> None:
     expires = session.expiration.isoformat() if session.expiration else None
     with runtime.state.write() as w:
-        w.put_credential(
+        w.add_credential(
             session.access_key_id, session.account, session_document(session), expires
         )
 
@@ -491,6 +524,403 @@ def _note_role_call(request: LabRequest, role_arn: str, role_account: str) -> No
     request.notes["resources"] = [Resource(role_arn, role_account, "AWS::IAM::Role")]
     if role_account != request.caller.account:
         request.notes["owner_account_id"] = role_account
+
+
+# -- federation: AssumeRoleWithWebIdentity and AssumeRoleWithSAML ---------------------
+#
+# Both come without AWS credentials (the server admits them unsigned). The token
+# or assertion is checked against the provider the world defines in the role's
+# account, then the role's trust policy decides with the provider as the
+# principal ({"Federated": provider ARN}) and the provider's claims as condition
+# keys, exactly as for AssumeRole: sts:SetSourceIdentity for a source identity,
+# sts:TagSession for session tags.
+
+_SOURCE_IDENTITY = re.compile(r"^[\w+=,.@-]{2,64}$")
+_SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$")
+
+_OIDC_PROBLEMS = {
+    Problem.MALFORMED: errors.OIDC_MALFORMED,
+    Problem.MISSING_CLAIM: errors.OIDC_MISSING_CLAIM,
+    Problem.UNKNOWN_ISSUER: errors.OIDC_PROVIDER_NOT_FOUND,
+    Problem.UNKNOWN_KEY: errors.OIDC_UNKNOWN_KEY,
+    Problem.BAD_SIGNATURE: errors.OIDC_BAD_SIGNATURE,
+    Problem.WRONG_AUDIENCE: errors.OIDC_WRONG_AUDIENCE,
+    Problem.EXPIRED: errors.TOKEN_EXPIRED,
+    Problem.NOT_YET_VALID: errors.OIDC_NOT_YET_VALID,
+}
+_SAML_PROBLEMS = {
+    Problem.MALFORMED: errors.SAML_MALFORMED,
+    Problem.BAD_SIGNATURE: errors.SAML_BAD_SIGNATURE,
+    Problem.WRONG_AUDIENCE: errors.SAML_WRONG_AUDIENCE,
+    Problem.WRONG_RECIPIENT: errors.SAML_WRONG_RECIPIENT,
+    Problem.EXPIRED: errors.TOKEN_EXPIRED,
+}
+
+
+def assume_role_with_web_identity(
+    runtime: LabRuntime, request: LabRequest
+) -> dict[str, Any]:
+    params = request.params
+    role_arn: str = params["RoleArn"]
+    token: str = params["WebIdentityToken"]
+    account = _arn_account(role_arn)
+    request.notes["recipient_account_id"] = account
+    request.notes["identity"] = _web_identity_user(unverified_claims(token))
+
+    provider, identity = _verify_web_identity(runtime, account, token, request)
+    provider_arn: str = provider.doc["arn"]
+    request.notes["identity"] = _web_identity_user(identity.claims, provider_arn)
+    source_identity = _claimed_source_identity(
+        identity.claims.get(SOURCE_IDENTITY_CLAIM)
+    )
+    tags, transitive = _checked_tags(*oidc_tags(identity.claims))
+    host = identity.host
+    context: dict[str, Any] = {
+        "sts:RoleSessionName": params["RoleSessionName"],
+        f"{host}:aud": identity.audience,
+        f"{host}:sub": identity.subject,
+    }
+    amr = identity.claims.get("amr")
+    if isinstance(amr, list):
+        context[f"{host}:amr"] = [str(value) for value in amr]
+
+    session, packed = _federated_session(
+        runtime,
+        request,
+        role_arn=role_arn,
+        provider_arn=provider_arn,
+        action="sts:AssumeRoleWithWebIdentity",
+        session_name=params["RoleSessionName"],
+        context=context,
+        source_identity=source_identity,
+        tags=tags,
+        transitive=transitive,
+        origin=Origin.ASSUME_ROLE_WITH_WEB_IDENTITY,
+        ends_by=None,
+    )
+    output = _federated_output(session, packed, source_identity)
+    output.update(
+        SubjectFromWebIdentityToken=identity.subject,
+        # Observed: for an IAM OIDC provider STS answers the provider's ARN.
+        Provider=provider_arn,
+        Audience=identity.audience,
+    )
+    return output
+
+
+def assume_role_with_saml(runtime: LabRuntime, request: LabRequest) -> dict[str, Any]:
+    params = request.params
+    role_arn: str = params["RoleArn"]
+    provider_arn: str = params["PrincipalArn"]
+    request.notes["recipient_account_id"] = _arn_account(role_arn)
+    request.notes["identity"] = UserIdentity(IdentityType.SAML_USER)
+
+    provider = _provider(runtime, provider_arn, "saml")
+    if provider is None:
+        raise errors.SAML_PROVIDER_NOT_FOUND.error()
+    assertion = _verify_saml(provider, params["SAMLAssertion"], request)
+    qualifier = name_qualifier(assertion.issuer, provider.account, provider.doc["name"])
+    request.notes["identity"] = UserIdentity(
+        IdentityType.SAML_USER,
+        principal_id=f"{qualifier}:{assertion.subject}",
+        user_name=assertion.subject,
+        identity_provider=qualifier,
+    )
+    session_name = _saml_session_name(assertion)
+    denied = errors.FEDERATION_ACCESS_DENIED.error(action="sts:AssumeRoleWithSAML")
+    if not granted_role(assertion, role_arn, provider_arn):
+        raise denied
+    source_identity = _claimed_source_identity(
+        assertion.attribute(SOURCE_IDENTITY_ATTRIBUTE)
+    )
+    tags, transitive = _checked_tags(*saml_tags(assertion))
+    # IAM's SAML keys: saml:aud is the Recipient the assertion was presented
+    # to, saml:doc the account and provider name, saml:namequalifier the hash.
+    context: dict[str, Any] = {
+        "sts:RoleSessionName": session_name,
+        "saml:aud": assertion.recipient,
+        "saml:iss": assertion.issuer,
+        "saml:sub": assertion.subject,
+        "saml:sub_type": assertion.subject_type,
+        "saml:namequalifier": qualifier,
+        "saml:doc": f"{provider.account}/{provider.doc['name']}",
+    }
+
+    session, packed = _federated_session(
+        runtime,
+        request,
+        role_arn=role_arn,
+        provider_arn=provider_arn,
+        action="sts:AssumeRoleWithSAML",
+        session_name=session_name,
+        context=context,
+        source_identity=source_identity,
+        tags=tags,
+        transitive=transitive,
+        origin=Origin.ASSUME_ROLE_WITH_SAML,
+        ends_by=assertion.session_not_on_or_after,
+    )
+    output = _federated_output(session, packed, source_identity)
+    output.update(
+        Subject=assertion.subject,
+        SubjectType=assertion.subject_type,
+        Issuer=assertion.issuer,
+        Audience=assertion.recipient,
+        NameQualifier=qualifier,
+    )
+    return output
+
+
+def _arn_account(arn: str) -> str:
+    parts = arn.split(":", 5)
+    return parts[4] if len(parts) == 6 else ""
+
+
+def _provider(runtime: LabRuntime, arn: str, kind: str) -> Entity | None:
+    entity = runtime.state.get(_arn_account(arn), Kind.IDENTITY_PROVIDER, arn)
+    if entity is None or entity.doc.get("kind") != kind:
+        return None
+    return entity
+
+
+def _web_identity_user(
+    claims: Mapping[str, Any], provider_arn: str | None = None
+) -> UserIdentity:
+    # CloudTrail: principalId joins provider, audience and subject; userName is
+    # the subject; identityProvider is the provider (its ARN for IAM OIDC
+    # providers, as observed in real records).
+    subject = claims.get("sub")
+    audience = claims.get("azp") or claims.get("aud")
+    if isinstance(audience, list):
+        audience = audience[0] if audience else None
+    provider = provider_arn or claims.get("iss")
+    principal = None
+    if provider and audience and subject:
+        principal = f"{provider}:{audience}:{subject}"
+    return UserIdentity(
+        IdentityType.WEB_IDENTITY_USER,
+        principal_id=principal,
+        user_name=str(subject) if subject else None,
+        identity_provider=str(provider) if provider else None,
+    )
+
+
+def _verify_web_identity(
+    runtime: LabRuntime, account: str, token: str, request: LabRequest
+) -> tuple[Entity, WebIdentity]:
+    try:
+        issuer = token_issuer(token)
+        provider = _oidc_provider(runtime, account, issuer)
+        if provider is None:
+            raise FederationError(Problem.UNKNOWN_ISSUER, issuer=issuer)
+        identity = verify_jwt(
+            token,
+            keys=SigningKeys.from_doc(provider.doc["signing"]),
+            issuer=provider.doc["issuer"],
+            client_ids=provider.doc.get("audiences", []),
+            now=request.received_at,
+        )
+    except FederationError as problem:
+        raise _OIDC_PROBLEMS[problem.problem].error(**problem.fields) from None
+    return provider, identity
+
+
+def _oidc_provider(runtime: LabRuntime, account: str, issuer: str) -> Entity | None:
+    # IAM names an OIDC provider by its URL without the scheme; the issuer in the
+    # token must match the provider's URL exactly.
+    arn = f"arn:aws:iam::{account}:oidc-provider/{issuer_host(issuer)}"
+    provider = _provider(runtime, arn, "oidc")
+    if provider is None or provider.doc.get("issuer") != issuer:
+        return None
+    return provider
+
+
+def _verify_saml(provider: Entity, encoded: str, request: LabRequest) -> SamlAssertion:
+    try:
+        assertion = verify_saml(
+            encoded,
+            keys=SigningKeys.from_doc(provider.doc["signing"]),
+            now=request.received_at,
+        )
+    except FederationError as problem:
+        if problem.problem is Problem.NO_SUBJECT:
+            raise errors.FEDERATION_ACCESS_DENIED.error(
+                action="sts:AssumeRoleWithSAML"
+            ) from None
+        raise _SAML_PROBLEMS[problem.problem].error(**problem.fields) from None
+    if assertion.issuer != provider.doc["issuer"]:
+        raise errors.SAML_ISSUER_MISMATCH.error()
+    return assertion
+
+
+def _saml_session_name(assertion: SamlAssertion) -> str:
+    name = assertion.attribute(SESSION_NAME_ATTRIBUTE)
+    if not name:
+        raise errors.SAML_NO_SESSION_NAME.error()
+    if not _SESSION_NAME.match(name):
+        raise errors.SAML_BAD_SESSION_NAME.error()
+    return name
+
+
+def _claimed_source_identity(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    if not _SOURCE_IDENTITY.match(text) or text.startswith("aws:"):
+        raise errors.FEDERATED_BAD_SOURCE_IDENTITY.error()
+    return text
+
+
+def _checked_tags(
+    tags: dict[str, str], transitive: tuple[str, ...]
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    lowered = {key.lower() for key in tags}
+    if len(lowered) != len(tags):
+        raise errors.DUPLICATE_TAG_KEYS.error()
+    for key in transitive:
+        if key.lower() not in lowered:
+            raise errors.TRANSITIVE_KEY_NOT_TAGGED.error(key=key)
+    return tags, transitive
+
+
+def _federated_session(
+    runtime: LabRuntime,
+    request: LabRequest,
+    *,
+    role_arn: str,
+    provider_arn: str,
+    action: str,
+    session_name: str,
+    context: dict[str, Any],
+    source_identity: str | None,
+    tags: dict[str, str],
+    transitive: tuple[str, ...],
+    origin: Origin,
+    ends_by: datetime | None,
+) -> tuple[Caller, int | None]:
+    """Authorize against the trust policy and store the new role session."""
+    if source_identity is not None:
+        context["sts:SourceIdentity"] = source_identity
+    for key, value in tags.items():
+        context[f"aws:RequestTag/{key}"] = value
+    if tags:
+        context["aws:TagKeys"] = list(tags)
+    if transitive:
+        context["sts:TransitiveTagKeys"] = list(transitive)
+
+    role = _find_role(runtime, role_arn)
+    principal = Principal(PrincipalKind.FEDERATED, provider_arn)
+    needed = [action]
+    if source_identity is not None:
+        needed.append("sts:SetSourceIdentity")
+    if tags:
+        needed.append("sts:TagSession")
+    for each in needed:
+        # A missing role, a refusing trust policy and a missing
+        # sts:SetSourceIdentity or sts:TagSession all read the same (IAM User
+        # Guide, SAML troubleshooting).
+        if role is None or not _trusts(
+            role, principal, each, role_arn, context, request
+        ):
+            raise errors.FEDERATION_ACCESS_DENIED.error(action=action)
+    assert role is not None
+
+    now = request.received_at
+    duration = _session_duration(
+        request.caller, role, request.params.get("DurationSeconds")
+    )
+    expiration = now + timedelta(seconds=duration)
+    if ends_by is not None:
+        # SAML: the session ends at SessionNotOnOrAfter if that comes sooner.
+        if ends_by <= now:
+            raise errors.TOKEN_EXPIRED.error(
+                now=int(now.timestamp()), expires=int(ends_by.timestamp())
+            )
+        expiration = min(expiration, ends_by)
+    policies, packed = _session_policies(runtime, request, role, tags)
+
+    role_ref = RoleRef(role.name, role.doc["arn"], role.id or "", role.account)
+    session = Caller(
+        access_key_id=ids.access_key_id(temporary=True),
+        kind=CallerKind.ASSUMED_ROLE,
+        account=role.account,
+        arn=f"arn:aws:sts::{role.account}:assumed-role/{role.name}/{session_name}",
+        user_id=f"{role_ref.id}:{session_name}",
+        name=session_name,
+        origin=origin,
+        secret_access_key=ids.secret_access_key(),
+        session_token=ids.session_token(),
+        role=role_ref,
+        issued=now,
+        expiration=expiration,
+        source_identity=source_identity,
+        tags={**role.doc.get("tags", {}), **tags},
+        transitive_tag_keys=transitive,
+        session_policies=tuple(policies),
+        federated_provider=provider_arn
+        if origin is Origin.ASSUME_ROLE_WITH_WEB_IDENTITY
+        else None,
+    )
+    _store(runtime, session)
+    request.notes["resources"] = [Resource(role_arn, role.account, "AWS::IAM::Role")]
+    logger.info("issued role session %s for %s", session.arn, provider_arn)
+    return session, packed
+
+
+def _trusts(
+    role: Entity,
+    principal: Principal,
+    action: str,
+    role_arn: str,
+    context: Mapping[str, Any],
+    request: LabRequest,
+) -> bool:
+    """Whether the role's trust policy alone allows the federated principal."""
+    trust = _compiled_trust(json.dumps(role.doc["trust_policy"], sort_keys=True))
+    evaluation = evaluate(
+        make_request(
+            principal=principal,
+            action=action,
+            resource=role_arn,
+            context={
+                "aws:CurrentTime": request.received_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "aws:EpochTime": str(int(request.received_at.timestamp())),
+                "aws:SourceIp": request.source_ip,
+                "aws:RequestedRegion": request.region,
+                **context,
+            },
+            now=request.received_at,
+        ),
+        PolicySet(resource=trust),
+    )
+    if evaluation.decision is not Decision.ALLOW:
+        logger.info(
+            "trust policy of %s refuses %s: %s", role_arn, action, evaluation.reason
+        )
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled_trust(document: str) -> CompiledPolicy:
+    policy = parse_policy(
+        json.loads(document), kind=PolicyKind.TRUST, name="trust policy", strict=False
+    )
+    return compile_policy(policy)
+
+
+def _federated_output(
+    session: Caller, packed: int | None, source_identity: str | None
+) -> dict[str, Any]:
+    output: dict[str, Any] = {
+        "Credentials": _credentials(session),
+        "AssumedRoleUser": {"AssumedRoleId": session.user_id, "Arn": session.arn},
+    }
+    if packed is not None:
+        output["PackedPolicySize"] = packed
+    if source_identity is not None:
+        output["SourceIdentity"] = source_identity
+    return output
 
 
 ROUTES = {
@@ -520,5 +950,23 @@ ROUTES = {
         Fidelity.FULL,
         "Needs sts:GetFederationToken; without a session policy the federated "
         "user has no permissions; no IAM and no STS but GetCallerIdentity.",
+    ),
+    ("sts", "AssumeRoleWithWebIdentity"): Route(
+        assume_role_with_web_identity,
+        Fidelity.FULL,
+        "Unsigned; the ID token's RS256 signature, issuer, audience (client ids) "
+        "and expiry (five minutes' skew) checked against the world's OIDC "
+        "provider; trust policy with the provider as Federated principal and its "
+        "aud/sub/amr keys; source identity and session tags from the token's AWS "
+        "claims with sts:SetSourceIdentity and sts:TagSession; session policies.",
+    ),
+    ("sts", "AssumeRoleWithSAML"): Route(
+        assume_role_with_saml,
+        Fidelity.FULL,
+        "Unsigned; the assertion's XML signature, issuer, audience, recipient and "
+        "NotOnOrAfter checked against the world's SAML provider; the Role "
+        "attribute must pair role and provider; trust policy with saml: keys; "
+        "duration capped by SessionNotOnOrAfter and the role maximum; source "
+        "identity and PrincipalTag attributes.",
     ),
 }
