@@ -16,7 +16,6 @@ import socket
 import statistics
 import time
 import uuid
-from datetime import UTC, datetime
 
 import boto3
 import botocore.config
@@ -25,27 +24,22 @@ import uvicorn
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
-from gatehouse.lab.identity import (
-    Credential,
-    InMemoryCredentials,
-    Principal,
-    PrincipalKind,
-)
+from gatehouse.lab.identity import Caller, CallerKind, InMemoryCredentials, Origin
 from gatehouse.lab.server import LabApp
 from gatehouse.lab.sigv4 import HttpRequest
 
 CALLS = 500
 RUNS = 5
-PRINCIPAL = Principal(
-    kind=PrincipalKind.IAM_USER,
+KEY = Caller(
+    access_key_id="AKIABENCHMARK0000001",
+    kind=CallerKind.IAM_USER,
     account="111122223333",
     arn="arn:aws:iam::111122223333:user/bench",
     user_id="AIDABENCHMARK0000001",
     name="bench",
-    created=datetime(2024, 1, 1, tzinfo=UTC),
-)
-KEY = Credential(
-    "AKIABENCHMARK0000001", "benchmark-secret-key-00000000000000000", PRINCIPAL
+    origin=Origin.ACCESS_KEY,
+    secret_access_key="benchmark-secret-key-00000000000000000",
+    user_name="bench",
 )
 
 

@@ -677,6 +677,8 @@ EC2_TOKENS_ENFORCED = ErrorSpec(
     400,
     "IMDSv2 is enforced for this account in {region} (HttpTokensEnforced is "
     "enabled): the instance must use HttpTokens=required.",
+)
+
 
 # --- Web identity and SAML federation ----------------------------------------------
 # AssumeRoleWithWebIdentity and AssumeRoleWithSAML. STS's model gives the codes
