@@ -44,6 +44,7 @@ import uvicorn
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
+from gatehouse.lab.launch import tune_for_serving
 from gatehouse.lab.runtime import LabRuntime
 from gatehouse.lab.seed import seed
 from gatehouse.lab.server import LabApp
@@ -119,6 +120,7 @@ def _lab_runtime(state_dir: Path) -> LabRuntime:
     state = LabState(state_dir / "lab.sqlite3")
     if state.is_empty:
         seed(state, world)
+    state.checkpoint_in_background()  # as `gatehouse lab up` does
     trail = TrailWriter(state_dir, interval=5.0, listener=EventIndex())
     trail.start()
     return LabRuntime(state=state, world=world, state_dir=state_dir, trail=trail)
@@ -126,6 +128,7 @@ def _lab_runtime(state_dir: Path) -> LabRuntime:
 
 def _serve_lab(sock: socket.socket, state_dir: Path) -> None:
     app = LabApp(runtime=_lab_runtime(state_dir))
+    tune_for_serving()  # as `gatehouse lab up` does
     uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
 
 

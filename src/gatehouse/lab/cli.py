@@ -62,7 +62,7 @@ def up(
 
         gatehouse lab up --detach && eval "$(gatehouse lab env)" && aws --profile home sts get-caller-identity
     """
-    from gatehouse.lab.launch import LabError, RunningLab, running_pid
+    from gatehouse.lab.launch import LabError, RunningLab, running_pid, tune_for_serving
     from gatehouse.lab.world import WorldError
 
     paths = _paths(state_dir)
@@ -80,6 +80,7 @@ def up(
     except (LabError, WorldError) as error:
         raise click.ClickException(str(error)) from None
     click.echo(_summary(description))
+    tune_for_serving()
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

@@ -93,8 +93,25 @@ class LabState:
         self._conn.executescript(_SCHEMA)
         self._revision = self._read_revision()
         self._check_schema()
+        self._checkpointer: _Checkpointer | None = None
+
+    def checkpoint_in_background(self, interval: float = 2.0) -> None:
+        """Move WAL checkpoints (and their fsync) off the request path.
+
+        SQLite otherwise checkpoints inside whichever commit crosses the WAL
+        threshold, which puts a disk flush into that one request's latency.
+        """
+        if self._checkpointer is not None:
+            return
+        with self._lock:
+            self._conn.execute("PRAGMA wal_autocheckpoint=0")
+        self._checkpointer = _Checkpointer(self.path, interval)
+        self._checkpointer.start()
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         with self._lock:
             self._conn.close()
 
@@ -228,6 +245,32 @@ class LabState:
                 f"{self.path} has state schema {found}; this Gatehouse reads "
                 f"{SCHEMA_VERSION}. Run `gatehouse lab reset` to start again."
             )
+
+
+class _Checkpointer(threading.Thread):
+    """Checkpoints the WAL every few seconds from its own connection."""
+
+    def __init__(self, path: Path, interval: float) -> None:
+        super().__init__(name="lab-state-checkpoint", daemon=True)
+        self._path = path
+        self._interval = interval
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        conn = sqlite3.connect(self._path, isolation_level=None, timeout=30)
+        try:
+            while not self._stop_event.wait(self._interval):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error as error:
+                    logger.warning("state checkpoint failed: %s", error)
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=10)
 
 
 class StateWriter:
