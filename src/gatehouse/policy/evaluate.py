@@ -244,6 +244,9 @@ class PolicySet:
     _plans: dict[str, Plan] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
+    _callers: dict[tuple[str, Principal, bool], tuple[FittedEntry, ...]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
     _fitted: dict[tuple[str, str, Principal, bool], Fitted] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
@@ -299,13 +302,40 @@ class PolicySet:
         request. Statements whose resources use policy variables are kept with
         `resource_fits=None` and checked per request.
         """
+        action = request.action.lower()
         principal = request.principal
-        key = (request.action.lower(), request.resource, principal, has_boundary)
+        key = (action, request.resource, principal, has_boundary)
         cached = self._fitted.get(key)
         if cached is not None:
             return cached
+        resource = request.resource
+        entries = tuple(
+            entry
+            for entry in self._for_caller(action, principal, has_boundary)
+            if entry.resource_fits is None
+            or entry.statement.names_resource(resource, {})
+        )
+        fitted = Fitted.sort(entries, len(self.scps) if principal.is_iam else 0)
+        if len(self._fitted) >= _FITTED_CACHE_LIMIT:
+            self._fitted.clear()
+        self._fitted[key] = fitted
+        return fitted
+
+    def _for_caller(
+        self, action: str, principal: Principal, has_boundary: bool
+    ) -> tuple[FittedEntry, ...]:
+        """The statements that fit this action and caller, whatever the resource.
+
+        A new resource then costs only the resource patterns. Entries whose
+        resources use no policy variables carry `resource_fits=True` here and
+        are kept by `fitted` only if they name the resource.
+        """
+        key = (action, principal, has_boundary)
+        cached = self._callers.get(key)
+        if cached is not None:
+            return cached
         entries: list[FittedEntry] = []
-        for policy_type, level, name, statement in self.plan(key[0]):
+        for policy_type, level, name, statement in self.plan(action):
             if policy_type is PolicyType.SCP and not principal.is_iam:
                 continue
             if (
@@ -313,27 +343,22 @@ class PolicySet:
                 and principal.kind is PrincipalKind.SERVICE
             ):
                 continue
-            resource_fits: bool | None = None
-            if not statement.resource_templates:
-                if not statement.names_resource(request.resource, {}):
-                    continue
-                resource_fits = True
             principal_match = statement.principal_match(
                 principal, has_boundary=has_boundary
             )
             if principal_match is PrincipalMatch.NONE:
                 continue
+            resource_fits = None if statement.resource_templates else True
             entries.append(
                 FittedEntry(
                     policy_type, level, name, statement, principal_match, resource_fits
                 )
             )
-        scp_levels = len(self.scps) if principal.is_iam else 0
-        fitted = Fitted.sort(tuple(entries), scp_levels)
-        if len(self._fitted) >= _FITTED_CACHE_LIMIT:
-            self._fitted.clear()
-        self._fitted[key] = fitted
-        return fitted
+        if len(self._callers) >= _PLAN_CACHE_LIMIT:
+            self._callers.clear()
+        result = tuple(entries)
+        self._callers[key] = result
+        return result
 
     def _groups(
         self,
@@ -389,18 +414,22 @@ class Fitted:
 
     @classmethod
     def sort(cls, entries: tuple[FittedEntry, ...], scp_levels: int) -> Fitted:
-        allows = [e for e in entries if e.statement.effect is Effect.ALLOW]
+        denies: list[FittedEntry] = []
+        allows: dict[tuple[PolicyType, int | None], list[FittedEntry]] = {}
+        for entry in entries:
+            if entry.statement.effect is Effect.DENY:
+                denies.append(entry)
+            else:
+                allows.setdefault((entry.policy_type, entry.level), []).append(entry)
 
         def of(
             policy_type: PolicyType, level: int | None = None
         ) -> tuple[FittedEntry, ...]:
-            return tuple(
-                e for e in allows if e.policy_type is policy_type and e.level == level
-            )
+            return tuple(allows.get((policy_type, level), ()))
 
         return cls(
             entries=entries,
-            denies=tuple(e for e in entries if e.statement.effect is Effect.DENY),
+            denies=tuple(denies),
             identity=of(PolicyType.IDENTITY),
             resource=of(PolicyType.RESOURCE),
             boundary=of(PolicyType.BOUNDARY),

@@ -28,6 +28,11 @@ LITERAL_MARK = "\x00"
 
 @lru_cache(maxsize=65536)
 def _glob_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+    return re.compile(_glob_body(pattern), flags)
+
+
+def _glob_body(pattern: str) -> str:
     body: list[str] = []
     literal_next = False
     for ch in pattern:
@@ -42,8 +47,7 @@ def _glob_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
             body.append(".")
         else:
             body.append(re.escape(ch))
-    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.compile("".join(body), flags)
+    return "".join(body)
 
 
 def glob_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
@@ -187,3 +191,34 @@ class PatternSet:
         if self._plain and not value.startswith("arn:"):
             return any(m(value) for m in self._plain)
         return False
+
+
+class GlobSet:
+    """Several plain wildcard patterns (a statement's actions) matched together.
+
+    Exact patterns are a set lookup; wildcard patterns are joined into one
+    regular expression.
+    """
+
+    __slots__ = ("_exact", "_fold", "_regex", "_star")
+
+    def __init__(self, patterns: tuple[str, ...], *, ignore_case: bool = False) -> None:
+        self._fold = ignore_case
+        self._star = "*" in patterns
+        self._exact = frozenset(
+            p.casefold() if ignore_case else p for p in patterns if not has_wildcard(p)
+        )
+        wild = [p for p in patterns if p != "*" and has_wildcard(p)]
+        flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+        self._regex = (
+            re.compile("|".join(f"(?:{_glob_body(p)})" for p in wild), flags)
+            if wild
+            else None
+        )
+
+    def __call__(self, value: str) -> bool:
+        if self._star:
+            return True
+        if (value.casefold() if self._fold else value) in self._exact:
+            return True
+        return self._regex is not None and self._regex.fullmatch(value) is not None
