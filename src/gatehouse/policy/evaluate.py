@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from gatehouse.policy.compiled import CompiledPolicy, CompiledStatement, compile_policy
-from gatehouse.policy.conditions import ConditionResult, Context
+from gatehouse.policy.conditions import CompiledCondition, ConditionResult, Context
 from gatehouse.policy.model import Effect, Policy
 from gatehouse.policy.principals import Principal, PrincipalKind, PrincipalMatch
 from gatehouse.policy.request import Request
@@ -351,7 +351,13 @@ class PolicySet:
             resource_fits = None if statement.resource_templates else True
             entries.append(
                 FittedEntry(
-                    policy_type, level, name, statement, principal_match, resource_fits
+                    policy_type,
+                    level,
+                    name,
+                    statement,
+                    principal_match,
+                    resource_fits,
+                    statement.conditions,
                 )
             )
         if len(self._callers) >= _PLAN_CACHE_LIMIT:
@@ -389,14 +395,10 @@ class FittedEntry(NamedTuple):
     statement: CompiledStatement
     principal_match: PrincipalMatch
     resource_fits: bool | None
+    conditions: tuple[CompiledCondition, ...]
 
     def applies(self, resource: str, context: Context) -> bool:
-        statement = self.statement
-        if self.resource_fits is None and not statement.names_resource(
-            resource, context
-        ):
-            return False
-        return statement.conditions_hold(context)
+        return _any_applies((self,), resource, context)
 
 
 @dataclass(frozen=True, slots=True)
@@ -560,7 +562,7 @@ def _decide_same_account(
     root_of_account: bool,
 ) -> Evaluation:
     """Inside one account either the resource or the identity policy can grant."""
-    names = {e.principal_match for e in resource_allows}
+    names = [e.principal_match for e in resource_allows]
     if PrincipalMatch.DIRECT in names:
         # A grant to the caller's own ARN (a user, a session, a federated user)
         # is not limited by an implicit deny in a boundary or a session policy.
@@ -620,7 +622,19 @@ def _limits_met(
 def _any_applies(
     entries: tuple[FittedEntry, ...], resource: str, context: Context
 ) -> bool:
-    return any(entry.applies(resource, context) for entry in entries)
+    # The hot loop of every decision, written out: most entries need no
+    # resource check, and many have no conditions at all.
+    for entry in entries:
+        if entry.resource_fits is None and not entry.statement.names_resource(
+            resource, context
+        ):
+            continue
+        for condition in entry.conditions:
+            if not condition.holds(context):
+                break
+        else:
+            return True
+    return False
 
 
 class _Verdict:
