@@ -109,6 +109,16 @@ class CompiledStatement:
         excluded = match_block(block, principal) is not PrincipalMatch.NONE
         return PrincipalMatch.NONE if excluded else PrincipalMatch.DIRECT
 
+    @property
+    def reads(self) -> frozenset[str]:
+        """The context keys whose values decide whether this statement applies."""
+        keys: set[str] = set()
+        for template in self.resource_templates:
+            keys |= template.variables
+        for condition in self.conditions:
+            keys |= condition.reads
+        return frozenset(keys)
+
     def conditions_hold(self, context: Context) -> bool:
         return all(c.holds(context) for c in self.conditions)
 

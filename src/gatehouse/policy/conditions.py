@@ -278,6 +278,14 @@ class CompiledCondition:
             {} if self.templates is None else None
         )
 
+    @property
+    def reads(self) -> frozenset[str]:
+        """The context keys the outcome depends on: the key, and any variables."""
+        keys = {self.key}
+        for template in self.templates or ():
+            keys |= template.variables
+        return frozenset(keys)
+
     def policy_values(self, context: Context) -> tuple[str, ...]:
         if self.templates is None:
             return self.plain_values

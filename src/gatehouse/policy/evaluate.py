@@ -233,6 +233,12 @@ class PolicySet:
     `scps` and `rcps` are lists of levels (root, each OU, the account); every
     level must allow. Within a level, and within the boundaries and the session
     policies, one Allow is enough.
+
+    A policy set remembers what it works out: per action the statements that
+    name it, per action and caller those that fit the caller, per action,
+    resource and caller those that fit all three, and (unless
+    `remember_outcomes` is false) the outcome per distinct value of the context
+    keys those statements read. Every cache is exact and bounded.
     """
 
     identity: tuple[CompiledPolicy, ...] = ()
@@ -241,6 +247,7 @@ class PolicySet:
     session: tuple[CompiledPolicy, ...] = ()
     scps: tuple[tuple[CompiledPolicy, ...], ...] = ()
     rcps: tuple[tuple[CompiledPolicy, ...], ...] = ()
+    remember_outcomes: bool = field(default=True, compare=False)
     _plans: dict[str, Plan] = field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
@@ -261,6 +268,7 @@ class PolicySet:
         session: Iterable[Policy] = (),
         scps: Iterable[Iterable[Policy]] = (),
         rcps: Iterable[Iterable[Policy]] = (),
+        remember_outcomes: bool = True,
     ) -> PolicySet:
         return cls(
             identity=tuple(compile_policy(p) for p in identity),
@@ -269,7 +277,18 @@ class PolicySet:
             session=tuple(compile_policy(p) for p in session),
             scps=tuple(tuple(compile_policy(p) for p in level) for level in scps),
             rcps=tuple(tuple(compile_policy(p) for p in level) for level in rcps),
+            remember_outcomes=remember_outcomes,
         )
+
+    def cache_sizes(self) -> dict[str, int]:
+        """How many entries each cache holds: plans (per action), callers (per
+        action and caller), fitted (per action, resource and caller), outcomes."""
+        return {
+            "plans": len(self._plans),
+            "callers": len(self._callers),
+            "fitted": len(self._fitted),
+            "outcomes": sum(len(f.outcomes) for f in self._fitted.values()),
+        }
 
     def plan(self, action: str) -> Plan:
         """The statements of every policy that name `action` (lower-cased).
@@ -413,6 +432,12 @@ class Fitted:
     boundary: tuple[FittedEntry, ...]
     session: tuple[FittedEntry, ...]
     scp_levels: tuple[tuple[FittedEntry, ...], ...]
+    # The context keys these statements read, and past outcomes by the action
+    # as written, the resource's account and the values of those keys: nothing
+    # else that a decision depends on can differ between requests that share
+    # these fitted statements.
+    reads: tuple[str, ...]
+    outcomes: dict[tuple[object, ...], Outcome]
 
     @classmethod
     def sort(cls, entries: tuple[FittedEntry, ...], scp_levels: int) -> Fitted:
@@ -437,7 +462,18 @@ class Fitted:
             boundary=of(PolicyType.BOUNDARY),
             session=of(PolicyType.SESSION),
             scp_levels=tuple(of(PolicyType.SCP, i) for i in range(scp_levels)),
+            reads=tuple(sorted(set().union(*(e.statement.reads for e in entries)))),
+            outcomes={},
         )
+
+
+class Outcome(NamedTuple):
+    """An evaluation without its request: what a repeated request gets again."""
+
+    decision: Decision
+    reason: str
+    missing: PolicyType | None
+    decided_by: Deciding
 
 
 # Actions AWS authorizes without consulting any policy. GetCallerIdentity needs
@@ -475,9 +511,46 @@ def evaluate(request: Request, policies: PolicySet) -> Evaluation:
         reason = f"{request.action} needs no permission and no policy can deny it"
         return Evaluation(Decision.ALLOW, reason, request)
 
+    fitted = policies.fitted(request, has_boundary=bool(policies.boundaries))
+    if not policies.remember_outcomes:
+        return _decide(request, policies, fitted)
+    key = (
+        request.action,
+        request.resource_account,
+        *map(request.context.get, fitted.reads),
+    )
+    try:
+        known = fitted.outcomes.get(key)
+    except TypeError:  # a context value that is not a tuple of strings
+        return _decide(request, policies, fitted)
+    if known is not None:
+        return Evaluation(
+            known.decision,
+            known.reason,
+            request,
+            known.missing,
+            fitted,
+            known.decided_by,
+        )
+
+    evaluation = _decide(request, policies, fitted)
+    if len(fitted.outcomes) >= _OUTCOME_CACHE_LIMIT:
+        fitted.outcomes.clear()
+    fitted.outcomes[key] = Outcome(
+        evaluation.decision,
+        evaluation.reason,
+        evaluation.missing,
+        evaluation.decided_by,
+    )
+    return evaluation
+
+
+_OUTCOME_CACHE_LIMIT = 1024
+
+
+def _decide(request: Request, policies: PolicySet, fitted: Fitted) -> Evaluation:
     # SCPs govern the IAM principals of member accounts; RCPs govern every caller
     # but AWS service principals. Neither touches anyone else, not even to deny.
-    fitted = policies.fitted(request, has_boundary=bool(policies.boundaries))
     verdict = _Verdict(request, fitted)
     resource, context = request.resource, request.context
 
