@@ -401,7 +401,10 @@ class PolicySet:
 PlanEntry = tuple[PolicyType, int | None, str, CompiledStatement]
 Plan = tuple[PlanEntry, ...]
 _PLAN_CACHE_LIMIT = 4096
-_FITTED_CACHE_LIMIT = 65536
+# Bounds on what a policy set remembers: at most this many fitted statement
+# lists, each with at most _OUTCOME_CACHE_LIMIT outcomes, so a long-lived set
+# serving ever new requests holds about a million outcomes at most.
+_FITTED_CACHE_LIMIT = 16384
 
 
 class FittedEntry(NamedTuple):
@@ -545,7 +548,7 @@ def evaluate(request: Request, policies: PolicySet) -> Evaluation:
     return evaluation
 
 
-_OUTCOME_CACHE_LIMIT = 1024
+_OUTCOME_CACHE_LIMIT = 64
 
 
 def _decide(request: Request, policies: PolicySet, fitted: Fitted) -> Evaluation:

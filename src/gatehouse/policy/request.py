@@ -86,7 +86,7 @@ def _parse_principal_text(text: str) -> Principal:
 
 
 def _normalise_context(context: ContextInput) -> dict[str, tuple[str, ...]]:
-    if not isinstance(context, Mapping):
+    if type(context) is not dict and not isinstance(context, Mapping):
         raise RequestError("context must be an object", location="$.request.context")
     # Most contexts hold only strings: one pass, no checks beyond the type.
     return {
