@@ -355,6 +355,9 @@ class PolicySet:
             return cached
         entries: list[FittedEntry] = []
         for policy_type, level, name, statement in self.plan(action):
+            # SCPs govern the IAM principals of member accounts; RCPs govern
+            # every caller but AWS service principals. Neither touches anyone
+            # else, not even to deny.
             if policy_type is PolicyType.SCP and not principal.is_iam:
                 continue
             if (
@@ -517,6 +520,9 @@ def evaluate(request: Request, policies: PolicySet) -> Evaluation:
     fitted = policies.fitted(request, has_boundary=bool(policies.boundaries))
     if not policies.remember_outcomes:
         return _decide(request, policies, fitted)
+    # The fitted statements already stand for the action, resource and caller;
+    # what else a decision reads is the action as written (they know it only
+    # lower-cased), the resource's account and the context keys they read.
     key = (
         request.action,
         request.resource_account,
@@ -552,8 +558,6 @@ _OUTCOME_CACHE_LIMIT = 64
 
 
 def _decide(request: Request, policies: PolicySet, fitted: Fitted) -> Evaluation:
-    # SCPs govern the IAM principals of member accounts; RCPs govern every caller
-    # but AWS service principals. Neither touches anyone else, not even to deny.
     verdict = _Verdict(request, fitted)
     resource, context = request.resource, request.context
 
