@@ -22,7 +22,7 @@ from gatehouse.policy.principals import (
     match_aws_value,
 )
 from gatehouse.policy.variables import Template, has_variables, parse_template, render
-from gatehouse.policy.wildcard import PatternSet, arn_match, compile_glob
+from gatehouse.policy.wildcard import GlobSet, PatternSet, arn_match, has_wildcard
 
 _ACTION_CACHE_LIMIT = 4096
 
@@ -31,7 +31,7 @@ class CompiledStatement:
     """One statement with its matchers built."""
 
     __slots__ = (
-        "action_matchers",
+        "actions",
         "conditions",
         "index",
         "policy_name",
@@ -46,9 +46,7 @@ class CompiledStatement:
         self.index = index
         self.policy_name = policy.name
         self.takes_principal = policy.kind.takes_principal
-        self.action_matchers = tuple(
-            compile_glob(a, ignore_case=True) for a in statement.actions
-        )
+        self.actions = GlobSet(statement.actions, ignore_case=True)
         substitute = policy.substitutes_variables
         plain: list[str] = []
         templates: list[Template] = []
@@ -68,7 +66,7 @@ class CompiledStatement:
         return self.statement.effect
 
     def names_action(self, action: str) -> bool:
-        hit = any(m(action) for m in self.action_matchers)
+        hit = self.actions(action)
         return not hit if self.statement.actions_negated else hit
 
     def names_resource(self, resource: str, context: Context) -> bool:
@@ -110,6 +108,16 @@ class CompiledStatement:
             return PrincipalMatch.NONE if listed else PrincipalMatch.DIRECT
         excluded = match_block(block, principal) is not PrincipalMatch.NONE
         return PrincipalMatch.NONE if excluded else PrincipalMatch.DIRECT
+
+    @property
+    def reads(self) -> frozenset[str]:
+        """The context keys whose values decide whether this statement applies."""
+        keys: set[str] = set()
+        for template in self.resource_templates:
+            keys |= template.variables
+        for condition in self.conditions:
+            keys |= condition.reads
+        return frozenset(keys)
 
     def conditions_hold(self, context: Context) -> bool:
         return all(c.holds(context) for c in self.conditions)
@@ -182,9 +190,51 @@ def compile_policy(policy: Policy) -> CompiledPolicy:
     statements = tuple(
         CompiledStatement(s, i, policy) for i, s in enumerate(policy.statements)
     )
+    by_service = _index_by_service(statements)
 
     @lru_cache(maxsize=_ACTION_CACHE_LIMIT)
     def by_action(action: str) -> tuple[CompiledStatement, ...]:
-        return tuple(s for s in statements if s.names_action(action))
+        service = action.partition(":")[0]
+        candidates = (
+            by_service.get(service.lower(), by_service[""])
+            if service.isascii()
+            else statements
+        )
+        return tuple(s for s in candidates if s.names_action(action))
 
     return CompiledPolicy(policy, statements, by_action)
+
+
+def _index_by_service(
+    statements: tuple[CompiledStatement, ...],
+) -> dict[str, tuple[CompiledStatement, ...]]:
+    """Per lower-cased service prefix, the statements that may name its actions.
+
+    A statement belongs to the services its Action patterns spell out in plain
+    ASCII ("s3:Get*" to "s3"); one whose patterns leave the service open ("*",
+    "s3*:Get", a NotAction) may name any action and belongs everywhere. Key ""
+    holds those alone, for every other service. Whether a candidate really
+    names an action is still decided by its patterns.
+    """
+    services: list[frozenset[str] | None] = [_services(s.statement) for s in statements]
+    known = set().union(*(found for found in services if found is not None))
+    return {
+        service: tuple(
+            s
+            for s, found in zip(statements, services, strict=True)
+            if found is None or service in found
+        )
+        for service in (*known, "")
+    }
+
+
+def _services(statement: Statement) -> frozenset[str] | None:
+    if statement.actions_negated:
+        return None
+    found: set[str] = set()
+    for pattern in statement.actions:
+        service, colon, _ = pattern.partition(":")
+        if not colon or not service.isascii() or has_wildcard(service):
+            return None
+        found.add(service.lower())
+    return frozenset(found)

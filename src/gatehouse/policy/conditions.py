@@ -247,10 +247,13 @@ class ConditionResult:
     holds: bool
 
 
+_MEMO_LIMIT = 1024
+
+
 class CompiledCondition:
     """A condition clause prepared for repeated evaluation."""
 
-    __slots__ = ("clause", "key", "op", "plain_values", "templates")
+    __slots__ = ("_memo", "clause", "key", "op", "plain_values", "templates")
 
     def __init__(self, clause: ConditionClause, *, substitute: bool) -> None:
         self.clause = clause
@@ -269,6 +272,19 @@ class CompiledCondition:
                 if templates
                 else clause.values
             )
+        # Without policy variables the outcome depends only on the context's
+        # values for this one key, so it is remembered per value.
+        self._memo: dict[tuple[str, ...] | None, bool] | None = (
+            {} if self.templates is None else None
+        )
+
+    @property
+    def reads(self) -> frozenset[str]:
+        """The context keys the outcome depends on: the key, and any variables."""
+        keys = {self.key}
+        for template in self.templates or ():
+            keys |= template.variables
+        return frozenset(keys)
 
     def policy_values(self, context: Context) -> tuple[str, ...]:
         if self.templates is None:
@@ -281,8 +297,23 @@ class CompiledCondition:
         return tuple(rendered)
 
     def holds(self, context: Context) -> bool:
-        op = self.op
         present = context.get(self.key)
+        memo = self._memo
+        if memo is None:
+            return self._holds(present, context)
+        try:
+            found = memo.get(present)
+        except TypeError:  # a context value that is not a tuple of strings
+            return self._holds(present, context)
+        if found is None:
+            found = self._holds(present, context)
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[present] = found
+        return found
+
+    def _holds(self, present: tuple[str, ...] | None, context: Context) -> bool:
+        op = self.op
 
         if op.family is Family.NULL:
             absent = present is None or len(present) == 0

@@ -78,6 +78,11 @@ class Principal:
         """True for principals that belong to an account and carry IAM policies."""
         return self.kind in _IAM_KINDS
 
+    def __hash__(self) -> int:
+        # Equal principals share their ARN; hashing it alone is much cheaper
+        # than hashing every field (the kind is an Enum, hashed in Python).
+        return hash(self.arn)
+
     def to_json(self) -> str | dict[str, str]:
         if self.kind is PrincipalKind.SERVICE:
             return {"Service": self.arn}

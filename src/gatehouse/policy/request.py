@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -71,8 +72,8 @@ def make_request(
         # and are readable from every account.
         if parts is not None and parts[4].isdigit() and len(parts[4]) == 12:
             resource_account = parts[4]
-    for key, value in _principal_keys(principal).items():
-        values.setdefault(key, value)
+    # Keys the caller passed win over the derived ones.
+    values = {**_principal_keys(principal), **values}
     if "aws:currenttime" not in values or "aws:epochtime" not in values:
         for key, value in _clock_keys(now).items():
             values.setdefault(key, value)
@@ -85,27 +86,28 @@ def _parse_principal_text(text: str) -> Principal:
 
 
 def _normalise_context(context: ContextInput) -> dict[str, tuple[str, ...]]:
-    if not isinstance(context, Mapping):
+    if type(context) is not dict and not isinstance(context, Mapping):
         raise RequestError("context must be an object", location="$.request.context")
-    out: dict[str, tuple[str, ...]] = {}
-    for key, value in context.items():
-        if type(value) is str:
-            out[key.lower()] = (value,)
-            continue
-        where = f'$.request.context["{key}"]'
-        if isinstance(value, str):
-            out[key.lower()] = (value,)
-        elif isinstance(value, bool):
-            out[key.lower()] = ("true" if value else "false",)
-        elif isinstance(value, int | float):
-            out[key.lower()] = (str(value),)
-        elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
-            out[key.lower()] = tuple(value)
-        else:
-            raise RequestError(
-                "a context value is a string or a list of strings", location=where
-            )
-    return out
+    # Most contexts hold only strings: one pass, no checks beyond the type.
+    return {
+        key.lower(): (value,) if type(value) is str else _context_values(key, value)
+        for key, value in context.items()
+    }
+
+
+def _context_values(key: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, bool):
+        return ("true" if value else "false",)
+    if isinstance(value, int | float):
+        return (str(value),)
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise RequestError(
+        "a context value is a string or a list of strings",
+        location=f'$.request.context["{key}"]',
+    )
 
 
 def derived_keys(
@@ -116,7 +118,18 @@ def derived_keys(
 
 
 def _clock_keys(now: datetime | None) -> dict[str, tuple[str, ...]]:
-    moment = now or datetime.now(UTC)
+    if now is None:
+        return _clock_keys_at(int(time.time()))
+    return _format_clock(now)
+
+
+@lru_cache(maxsize=4)
+def _clock_keys_at(second: int) -> dict[str, tuple[str, ...]]:
+    # The keys change once a second; requests within one share them.
+    return _format_clock(datetime.fromtimestamp(second, UTC))
+
+
+def _format_clock(moment: datetime) -> dict[str, tuple[str, ...]]:
     return {
         "aws:currenttime": (moment.strftime("%Y-%m-%dT%H:%M:%SZ"),),
         "aws:epochtime": (str(int(moment.timestamp())),),

@@ -32,6 +32,11 @@ class Template:
     def is_plain(self) -> bool:
         return all(isinstance(p, str) for p in self.parts)
 
+    @property
+    def variables(self) -> frozenset[str]:
+        """The (lower-cased) context keys this template reads."""
+        return frozenset(p[0] for p in self.parts if not isinstance(p, str))
+
 
 def has_variables(text: str) -> bool:
     return "${" in text

@@ -28,6 +28,11 @@ LITERAL_MARK = "\x00"
 
 @lru_cache(maxsize=65536)
 def _glob_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+    return re.compile(_glob_body(pattern), flags)
+
+
+def _glob_body(pattern: str) -> str:
     body: list[str] = []
     literal_next = False
     for ch in pattern:
@@ -42,8 +47,7 @@ def _glob_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
             body.append(".")
         else:
             body.append(re.escape(ch))
-    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.compile("".join(body), flags)
+    return "".join(body)
 
 
 def glob_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
@@ -140,6 +144,27 @@ def _arn_part_regex(part: str, *, last: bool) -> str:
     return "".join(body)
 
 
+@lru_cache(maxsize=4096)
+def _arn_set_regex(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    # Policies repeat the same resource lists; each joined regex is built once.
+    alternatives = []
+    for pattern in patterns:
+        parts = split_arn(pattern) or []
+        alternatives.append(
+            ":".join(
+                _arn_part_regex(p, last=i == _ARN_PARTS - 1)
+                for i, p in enumerate(parts)
+            )
+        )
+    return re.compile("|".join(f"(?:{r})" for r in alternatives), re.DOTALL)
+
+
+@lru_cache(maxsize=4096)
+def _glob_set_regex(patterns: tuple[str, ...], ignore_case: bool) -> re.Pattern[str]:
+    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+    return re.compile("|".join(f"(?:{_glob_body(p)})" for p in patterns), flags)
+
+
 class PatternSet:
     """Several ARN (or plain) patterns matched together.
 
@@ -153,30 +178,19 @@ class PatternSet:
     def __init__(self, patterns: tuple[str, ...], *, arn: bool = True) -> None:
         self._star = "*" in patterns
         exact: set[str] = set()
-        regexes: list[str] = []
+        arns: list[str] = []
         plain: list[Matcher] = []
         for pattern in patterns:
             if pattern == "*":
                 continue
             if not has_wildcard(pattern):
                 exact.add(pattern)
-                continue
-            parts = split_arn(pattern) if arn else None
-            if parts is None:
+            elif arn and split_arn(pattern) is not None:
+                arns.append(pattern)
+            else:
                 plain.append(compile_glob(pattern))
-                continue
-            regexes.append(
-                ":".join(
-                    _arn_part_regex(p, last=i == _ARN_PARTS - 1)
-                    for i, p in enumerate(parts)
-                )
-            )
         self._exact = frozenset(exact)
-        self._regex = (
-            re.compile("|".join(f"(?:{r})" for r in regexes), re.DOTALL)
-            if regexes
-            else None
-        )
+        self._regex = _arn_set_regex(tuple(arns)) if arns else None
         self._plain = tuple(plain)
 
     def __call__(self, value: str) -> bool:
@@ -187,3 +201,29 @@ class PatternSet:
         if self._plain and not value.startswith("arn:"):
             return any(m(value) for m in self._plain)
         return False
+
+
+class GlobSet:
+    """Several plain wildcard patterns (a statement's actions) matched together.
+
+    Exact patterns are a set lookup; wildcard patterns are joined into one
+    regular expression.
+    """
+
+    __slots__ = ("_exact", "_fold", "_regex", "_star")
+
+    def __init__(self, patterns: tuple[str, ...], *, ignore_case: bool = False) -> None:
+        self._fold = ignore_case
+        self._star = "*" in patterns
+        self._exact = frozenset(
+            p.casefold() if ignore_case else p for p in patterns if not has_wildcard(p)
+        )
+        wild = tuple(p for p in patterns if p != "*" and has_wildcard(p))
+        self._regex = _glob_set_regex(wild, ignore_case) if wild else None
+
+    def __call__(self, value: str) -> bool:
+        if self._star:
+            return True
+        if (value.casefold() if self._fold else value) in self._exact:
+            return True
+        return self._regex is not None and self._regex.fullmatch(value) is not None
