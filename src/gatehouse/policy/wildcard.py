@@ -32,7 +32,8 @@ def _glob_regex(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     return re.compile(_glob_body(pattern), flags)
 
 
-def _glob_body(pattern: str) -> str:
+def _glob_body(pattern: str, any_run: str = ".*", any_one: str = ".") -> str:
+    """A wildcard pattern as a regular expression body."""
     body: list[str] = []
     literal_next = False
     for ch in pattern:
@@ -42,9 +43,9 @@ def _glob_body(pattern: str) -> str:
         elif ch == LITERAL_MARK:
             literal_next = True
         elif ch == "*":
-            body.append(".*")
+            body.append(any_run)
         elif ch == "?":
-            body.append(".")
+            body.append(any_one)
         else:
             body.append(re.escape(ch))
     return "".join(body)
@@ -126,22 +127,9 @@ def compile_arn(pattern: str) -> Matcher:
 
 def _arn_part_regex(part: str, *, last: bool) -> str:
     """One ARN part as a regex; only the last part may match a colon."""
-    any_run, any_one = (".*", ".") if last else ("[^:]*", "[^:]")
-    body: list[str] = []
-    literal_next = False
-    for ch in part:
-        if literal_next:
-            body.append(re.escape(ch))
-            literal_next = False
-        elif ch == LITERAL_MARK:
-            literal_next = True
-        elif ch == "*":
-            body.append(any_run)
-        elif ch == "?":
-            body.append(any_one)
-        else:
-            body.append(re.escape(ch))
-    return "".join(body)
+    if last:
+        return _glob_body(part)
+    return _glob_body(part, "[^:]*", "[^:]")
 
 
 @lru_cache(maxsize=4096)

@@ -136,15 +136,7 @@ def assume_role(runtime: LabRuntime, request: LabRequest) -> dict[str, Any]:
     _note_role_call(request, role_arn, role.account)
     logger.info("issued role session %s for %s", session.arn, caller.arn)
 
-    output: dict[str, Any] = {
-        "Credentials": _credentials(session),
-        "AssumedRoleUser": {"AssumedRoleId": session.user_id, "Arn": session.arn},
-    }
-    if packed is not None:
-        output["PackedPolicySize"] = packed
-    if source_identity is not None:
-        output["SourceIdentity"] = source_identity
-    return output
+    return _role_session_output(session, packed, source_identity)
 
 
 def get_session_token(runtime: LabRuntime, request: LabRequest) -> dict[str, Any]:
@@ -598,7 +590,7 @@ def assume_role_with_web_identity(
         origin=Origin.ASSUME_ROLE_WITH_WEB_IDENTITY,
         ends_by=None,
     )
-    output = _federated_output(session, packed, source_identity)
+    output = _role_session_output(session, packed, source_identity)
     output.update(
         SubjectFromWebIdentityToken=identity.subject,
         # Observed: for an IAM OIDC provider STS answers the provider's ARN.
@@ -660,7 +652,7 @@ def assume_role_with_saml(runtime: LabRuntime, request: LabRequest) -> dict[str,
         origin=Origin.ASSUME_ROLE_WITH_SAML,
         ends_by=assertion.session_not_on_or_after,
     )
-    output = _federated_output(session, packed, source_identity)
+    output = _role_session_output(session, packed, source_identity)
     output.update(
         Subject=assertion.subject,
         SubjectType=assertion.subject_type,
@@ -909,7 +901,7 @@ def _compiled_trust(document: str) -> CompiledPolicy:
     return compile_policy(policy)
 
 
-def _federated_output(
+def _role_session_output(
     session: Caller, packed: int | None, source_identity: str | None
 ) -> dict[str, Any]:
     output: dict[str, Any] = {
