@@ -242,70 +242,25 @@ def run_lab(
 
     Examples: gatehouse lab run --list; gatehouse lab run ssrf-imds
     """
+    from gatehouse.lab.launch import LabError
+    from gatehouse.lab.runs import find_run, play
     from gatehouse.lab.ssrf import RUNS
 
     if list_runs or name is None:
         for run in RUNS.values():
             click.echo(f"{run.name}: {run.summary}")
         return
-    chosen = RUNS.get(name)
-    if chosen is None:
-        raise click.ClickException(
-            f"no lab named {name!r}; `gatehouse lab run --list` lists them"
-        )
-    steps = _play(chosen, state_dir, hop_demo)
+    try:
+        paths = _paths(state_dir) if state_dir is not None else None
+        steps = play(find_run(name), paths=paths, hop_demo=hop_demo)
+    except LabError as error:
+        raise click.ClickException(str(error)) from None
     if as_json:
         click.echo(json.dumps([s.to_json() for s in steps], indent=2))
     else:
         click.echo(_steps_text(steps))
     if not all(s.as_expected for s in steps):
         sys.exit(1)
-
-
-def _play(chosen: Any, state_dir: Path | None, hop_demo: bool) -> list[Any]:
-    import tempfile
-
-    from gatehouse.lab.launch import LabError, RunningLab, running_pid
-
-    if state_dir is not None:
-        paths = _paths(state_dir)
-        if running_pid(paths) is None:
-            raise click.ClickException(f"no lab is running on {paths.root}")
-        description = json.loads(paths.description.read_text(encoding="utf-8"))
-        return list(chosen.play(_target(description), hop_demo=hop_demo))
-    with tempfile.TemporaryDirectory(prefix="gatehouse-lab-run-") as folder:
-        running = RunningLab(_paths(Path(folder)), port=0)
-        try:
-            description = running.start()
-        except LabError as error:
-            raise click.ClickException(str(error)) from None
-        try:
-            return list(chosen.play(_target(description), hop_demo=hop_demo))
-        finally:
-            running.stop()
-
-
-def _target(description: dict[str, Any]) -> Any:
-    import configparser
-
-    from gatehouse.lab.ssrf import Target
-    from gatehouse.lab.ssrf.scenario import WEB_INSTANCE
-
-    credentials = configparser.ConfigParser()
-    credentials.read(description["credentials_file"], encoding="utf-8")
-    instance = description["instances"].get(WEB_INSTANCE)
-    if instance is None or "home" not in credentials:
-        raise click.ClickException(
-            "this lab has no running web instance or no home profile; "
-            "the ssrf-imds lab needs the default world"
-        )
-    return Target(
-        endpoint=description["endpoint"],
-        region=description["region"],
-        imds=instance["imds"],
-        responder_key=credentials["home"]["aws_access_key_id"],
-        responder_secret=credentials["home"]["aws_secret_access_key"],
-    )
 
 
 def _steps_text(steps: list[Any]) -> str:

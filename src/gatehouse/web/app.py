@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 from gatehouse.study.loader import CONTENT_DIR, load_content
 from gatehouse.study.practice import Study
 from gatehouse.study.store import Store
+from gatehouse.web.labs import LabPages
 from gatehouse.web.pages import THEME_COOKIE, THEMES, Pages, safe_local_path, see_other
 from gatehouse.web.study_routes import StudyPages
 
@@ -35,6 +36,7 @@ def create_app(*, data_dir: Path, content_dir: Path = CONTENT_DIR) -> Starlette:
             len(loaded.problems),
         )
     study = StudyPages(pages, Study(loaded.content, Store.in_dir(data_dir)))
+    labs = LabPages(pages)
 
     async def theme(request: Request) -> Response:
         form = await request.form()
@@ -54,6 +56,7 @@ def create_app(*, data_dir: Path, content_dir: Path = CONTENT_DIR) -> Starlette:
     app = Starlette(
         routes=[
             *study.routes(),
+            *labs.routes(),
             Route("/theme", theme, methods=["POST"], name="theme"),
             Mount("/static", app=StaticFiles(directory=_STATIC), name="static"),
         ],

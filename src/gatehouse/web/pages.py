@@ -28,7 +28,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Scenarios", "/scenarios"),
     NavItem("Exam", "/exam"),
     NavItem("Progress", "/progress"),
-    NavItem("Labs", None),
+    NavItem("Labs", "/labs"),
     NavItem("Findings", None),
 )
 
