@@ -18,9 +18,8 @@ from typing import Any
 from gatehouse.imds.credentials import Credentials, Delivery
 from gatehouse.imds.errors import RoleUnavailableError
 from gatehouse.imds.instance import Instance
-from gatehouse.lab import ids
-from gatehouse.lab.identity import Caller, CallerKind, Origin, RoleRef
-from gatehouse.lab.runtime import LabRuntime, session_document
+from gatehouse.lab.identity import Caller, Origin
+from gatehouse.lab.runtime import LabRuntime, role_session
 from gatehouse.lab.state import Entity, Kind
 from gatehouse.policy import (
     Decision,
@@ -84,32 +83,16 @@ class InstanceCredentials:
             raise RoleUnavailableError(role_name)
 
         now = runtime.clock()
-        role_ref = RoleRef(role.name, role.doc["arn"], role.id or "", role.account)
-        session = Caller(
-            access_key_id=ids.access_key_id(temporary=True),
-            kind=CallerKind.ASSUMED_ROLE,
-            account=role.account,
-            arn=f"arn:aws:sts::{role.account}:assumed-role/{role.name}/{self.instance_id}",
-            user_id=f"{role_ref.id}:{self.instance_id}",
-            name=self.instance_id,
+        session = role_session(
+            role,
+            self.instance_id,
             origin=Origin.EC2_INSTANCE,
-            secret_access_key=ids.secret_access_key(),
-            session_token=ids.session_token(),
-            role=role_ref,
             issued=now,
             expiration=now + INSTANCE_CREDENTIAL_LIFETIME,
-            tags=dict(role.doc.get("tags", {})),
             ec2_role_delivery=delivery.value,
             source_instance=self.instance_id,
         )
-        expires = session.expiration.isoformat() if session.expiration else None
-        with runtime.state.write() as w:
-            w.put_credential(
-                session.access_key_id,
-                session.account,
-                session_document(session),
-                expires,
-            )
+        runtime.store_session(session)
         self._record(session, role.doc["arn"])
         assert session.expiration is not None and session.session_token is not None
         return Credentials(

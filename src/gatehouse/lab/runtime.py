@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from gatehouse.lab import errors
+from gatehouse.lab import errors, ids
 from gatehouse.lab.authz import Authorizer
 from gatehouse.lab.errors import AwsError
 from gatehouse.lab.identity import Caller, CallerKind, Origin, RoleRef
 from gatehouse.lab.request import LabRequest
-from gatehouse.lab.state import GLOBAL, Kind, LabState
+from gatehouse.lab.state import GLOBAL, Entity, Kind, LabState
 from gatehouse.lab.world import World
 from gatehouse.policy import Decision, Evaluation, PolicyKind, PolicyType
 from gatehouse.trail import (
@@ -155,6 +155,18 @@ class LabRuntime:
     def account_alias(self, account: str) -> str | None:
         entity = self.state.get(GLOBAL, Kind.ACCOUNT, account)
         return None if entity is None else str(entity.doc["alias"])
+
+    def store_session(self, session: Caller) -> None:
+        """Keep new temporary credentials. Inserting them changes nothing that a
+        cache derives, so the state's revision (and every cache) stays put."""
+        expires = session.expiration.isoformat() if session.expiration else None
+        with self.state.write() as w:
+            w.add_credential(
+                session.access_key_id,
+                session.account,
+                session_document(session),
+                expires,
+            )
 
     # -- may they ------------------------------------------------------------------
 
@@ -371,6 +383,41 @@ def _issuer(caller: Caller) -> SessionIssuer | None:
             caller.user_name or "",
         )
     return None
+
+
+def role_session(
+    role: Entity,
+    session_name: str,
+    *,
+    origin: Origin,
+    issued: datetime,
+    expiration: datetime,
+    tags: Mapping[str, str] | None = None,
+    **carried: Any,
+) -> Caller:
+    """New credentials for a session of `role`, in AWS's identifier formats.
+
+    The session's principal tags are the role's tags, overridden by session tags;
+    `carried` holds what the credentials carry besides (MFA time, source identity,
+    transitive keys, session policies, how they were delivered).
+    """
+    role_ref = RoleRef(role.name, role.doc["arn"], role.id or "", role.account)
+    return Caller(
+        access_key_id=ids.access_key_id(temporary=True),
+        kind=CallerKind.ASSUMED_ROLE,
+        account=role.account,
+        arn=f"arn:aws:sts::{role.account}:assumed-role/{role.name}/{session_name}",
+        user_id=f"{role_ref.id}:{session_name}",
+        name=session_name,
+        origin=origin,
+        secret_access_key=ids.secret_access_key(),
+        session_token=ids.session_token(),
+        role=role_ref,
+        issued=issued,
+        expiration=expiration,
+        tags={**role.doc.get("tags", {}), **(tags or {})},
+        **carried,
+    )
 
 
 def caller_from_session(doc: Mapping[str, Any]) -> Caller:

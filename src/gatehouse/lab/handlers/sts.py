@@ -42,10 +42,10 @@ from gatehouse.lab.federation import (
     verify_jwt,
     verify_saml,
 )
-from gatehouse.lab.identity import Caller, CallerKind, Origin, RoleRef
+from gatehouse.lab.identity import Caller, CallerKind, Origin
 from gatehouse.lab.request import LabRequest
 from gatehouse.lab.routes import Fidelity, Route
-from gatehouse.lab.runtime import LabRuntime, session_document
+from gatehouse.lab.runtime import LabRuntime, role_session
 from gatehouse.lab.state import Entity, Kind
 from gatehouse.policy import (
     Decision,
@@ -110,29 +110,20 @@ def assume_role(runtime: LabRuntime, request: LabRequest) -> dict[str, Any]:
 
     now = request.received_at
     assert role is not None  # _authorize_assume refuses a missing role
-    role_ref = RoleRef(role.name, role.doc["arn"], role.id or "", role.account)
-    session_name: str = params["RoleSessionName"]
-    session = Caller(
-        access_key_id=ids.access_key_id(temporary=True),
-        kind=CallerKind.ASSUMED_ROLE,
-        account=role.account,
-        arn=f"arn:aws:sts::{role.account}:assumed-role/{role.name}/{session_name}",
-        user_id=f"{role_ref.id}:{session_name}",
-        name=session_name,
+    session = role_session(
+        role,
+        params["RoleSessionName"],
         origin=Origin.ASSUME_ROLE,
-        secret_access_key=ids.secret_access_key(),
-        session_token=ids.session_token(),
-        role=role_ref,
         issued=now,
         expiration=now + timedelta(seconds=duration),
+        tags=tags,
         mfa_authenticated_at=mfa_at or caller.mfa_authenticated_at,
         source_identity=source_identity,
-        tags={**role.doc.get("tags", {}), **tags},
         transitive_tag_keys=transitive,
         session_policies=tuple(policies),
         chained=_is_chaining(caller),
     )
-    _store(runtime, session)
+    runtime.store_session(session)
     _note_role_call(request, role_arn, role.account)
     logger.info("issued role session %s for %s", session.arn, caller.arn)
 
@@ -164,7 +155,7 @@ def get_session_token(runtime: LabRuntime, request: LabRequest) -> dict[str, Any
         mfa_authenticated_at=mfa_at,
         tags=dict(caller.tags),
     )
-    _store(runtime, session)
+    runtime.store_session(session)
     return {"Credentials": _credentials(session)}
 
 
@@ -203,7 +194,7 @@ def get_federation_token(runtime: LabRuntime, request: LabRequest) -> dict[str, 
         session_policies=tuple(policies),
         issuer_user_id=caller.user_id,
     )
-    _store(runtime, session)
+    runtime.store_session(session)
     output: dict[str, Any] = {
         "Credentials": _credentials(session),
         "FederatedUser": {"FederatedUserId": session.user_id, "Arn": session.arn},
@@ -493,14 +484,6 @@ def _token_duration(caller: Caller, requested: int | None) -> int:
         # A root request longer than an hour gets an hour, not an error.
         return min(duration, ROOT_TOKEN_MAXIMUM)
     return duration
-
-
-def _store(runtime: LabRuntime, session: Caller) -> None:
-    expires = session.expiration.isoformat() if session.expiration else None
-    with runtime.state.write() as w:
-        w.add_credential(
-            session.access_key_id, session.account, session_document(session), expires
-        )
 
 
 def _credentials(session: Caller) -> dict[str, Any]:
@@ -831,29 +814,21 @@ def _federated_session(
         expiration = min(expiration, ends_by)
     policies, packed = _session_policies(runtime, request, role, tags)
 
-    role_ref = RoleRef(role.name, role.doc["arn"], role.id or "", role.account)
-    session = Caller(
-        access_key_id=ids.access_key_id(temporary=True),
-        kind=CallerKind.ASSUMED_ROLE,
-        account=role.account,
-        arn=f"arn:aws:sts::{role.account}:assumed-role/{role.name}/{session_name}",
-        user_id=f"{role_ref.id}:{session_name}",
-        name=session_name,
+    session = role_session(
+        role,
+        session_name,
         origin=origin,
-        secret_access_key=ids.secret_access_key(),
-        session_token=ids.session_token(),
-        role=role_ref,
         issued=now,
         expiration=expiration,
+        tags=tags,
         source_identity=source_identity,
-        tags={**role.doc.get("tags", {}), **tags},
         transitive_tag_keys=transitive,
         session_policies=tuple(policies),
         federated_provider=provider_arn
         if origin is Origin.ASSUME_ROLE_WITH_WEB_IDENTITY
         else None,
     )
-    _store(runtime, session)
+    runtime.store_session(session)
     request.notes["resources"] = [Resource(role_arn, role.account, "AWS::IAM::Role")]
     logger.info("issued role session %s for %s", session.arn, provider_arn)
     return session, packed
