@@ -53,6 +53,7 @@ class Authorizer:
         self._revision = -1
         self._cache: dict[tuple[str, ...], CallerPolicies] = {}
         self._documents: dict[str, CompiledPolicy] = {}
+        self._sets: dict[tuple[str, str, str], PolicySet] = {}
 
     def authorize(
         self,
@@ -80,23 +81,44 @@ class Authorizer:
             },
             now=now,
         )
-        resource_compiled = (
-            self._compiled(
-                resource_policy, resource_policy_kind, "resource-based policy"
-            )
-            if resource_policy is not None
-            else None
-        )
         return evaluate(
             request,
-            PolicySet(
-                identity=policies.identity,
-                resource=resource_compiled,
-                boundaries=policies.boundaries,
-                session=policies.session,
-                scps=policies.scps,
-            ),
+            self._policy_set(caller, policies, resource_policy, resource_policy_kind),
         )
+
+    def _policy_set(
+        self,
+        caller: Caller,
+        policies: CallerPolicies,
+        resource_policy: Mapping[str, Any] | None,
+        kind: PolicyKind,
+    ) -> PolicySet:
+        """One policy set per caller and resource policy, kept until the state
+        changes, so its plans and remembered outcomes serve later requests."""
+        resource_key = ""
+        resource_compiled = None
+        if resource_policy is not None:
+            resource_key = _document_key(resource_policy, kind, "resource-based policy")
+            resource_compiled = self._compiled(
+                resource_policy, kind, "resource-based policy"
+            )
+        key = (caller.access_key_id, caller.arn, resource_key)
+        with self._lock:
+            cached = self._sets.get(key)
+        if cached is not None:
+            return cached
+        built = PolicySet(
+            identity=policies.identity,
+            resource=resource_compiled,
+            boundaries=policies.boundaries,
+            session=policies.session,
+            scps=policies.scps,
+        )
+        with self._lock:
+            if len(self._sets) >= _POLICY_SET_LIMIT:
+                self._sets.clear()
+            self._sets[key] = built
+        return built
 
     # -- gathering the caller's policies -------------------------------------------
 
@@ -105,6 +127,7 @@ class Authorizer:
         with self._lock:
             if self._revision != self.state.revision:
                 self._cache.clear()
+                self._sets.clear()
                 self._revision = self.state.revision
             cached = self._cache.get(key)
         if cached is not None:
@@ -203,7 +226,7 @@ class Authorizer:
     def _compiled(
         self, document: Mapping[str, Any], kind: PolicyKind, name: str
     ) -> CompiledPolicy:
-        key = f"{kind.value}|{name}|" + json.dumps(document, sort_keys=True)
+        key = _document_key(document, kind, name)
         cached = self._documents.get(key)
         if cached is None:
             policy: Policy = parse_policy(document, kind=kind, name=name, strict=False)
@@ -212,6 +235,13 @@ class Authorizer:
                 self._documents.clear()
             self._documents[key] = cached
         return cached
+
+
+_POLICY_SET_LIMIT = 4096
+
+
+def _document_key(document: Mapping[str, Any], kind: PolicyKind, name: str) -> str:
+    return f"{kind.value}|{name}|" + json.dumps(document, sort_keys=True)
 
 
 def request_context(
